@@ -1,0 +1,314 @@
+#include "http/listener.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "http/body_decoding.h"
+
+namespace seam::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+class Session;
+
+struct HttpServer::State {
+  Limits limits;
+  Handler handler;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::mutex mu;  // guards sessions, shutting_down, on_drained
+  std::set<Session*> sessions;
+  bool shutting_down = false;
+  std::function<void()> on_drained;
+
+  void Leave(Session* s) {
+    std::function<void()> drained;
+    {
+      std::lock_guard lock(mu);
+      sessions.erase(s);
+      if (shutting_down && sessions.empty() && on_drained) drained = std::move(on_drained);
+    }
+    if (drained) drained();
+  }
+};
+
+namespace {
+
+// A default flat_buffer grows in tiny steps; reading a large batch into it
+// was 17-28x slower than into one reserved up front (PLATFORM.md).
+constexpr std::size_t kReadBufferReserve = 64 * 1024;
+
+std::string Lower(beast::string_view s) {
+  std::string out(s.data(), s.size());
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+}  // namespace
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<HttpServer::State> state)
+      : stream_(std::move(socket)), state_(std::move(state)) {
+    buffer_.reserve(kReadBufferReserve);
+  }
+  ~Session() { state_->Leave(this); }
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  }
+
+  // From Shutdown: close now if no request is being handled.
+  void CloseIfIdle() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      if (!self->busy_) self->Close();
+    });
+  }
+
+ private:
+  void ReadHeader() {
+    if (closing_) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(state_->limits.max_header_bytes));
+    parser_->body_limit(state_->limits.max_body_bytes);
+    stream_.expires_after(first_request_ ? state_->limits.header_timeout : state_->limits.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec == beast::error::timeout) {
+      // Part of a header then silence: a slow client gets a clear answer.
+      if (buffer_.size() > 0) return Fail(408, "timeout", "the request header did not arrive in time");
+      return Close();
+    }
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+        ec == asio::error::operation_aborted)
+      return Close();
+    if (ec == bhttp::error::header_limit) return Fail(400, "header_too_large", "the request header is too large");
+    // Beast checks Content-Length against the body limit as the header ends.
+    if (ec == bhttp::error::body_limit)
+      return Fail(413, "body_too_large",
+                  "the body is larger than " + std::to_string(state_->limits.max_body_bytes) + " bytes");
+    if (ec) return Fail(400, "bad_request", "malformed HTTP request: " + ec.message());
+
+    busy_ = true;
+    first_request_ = false;
+    auto& header = parser_->get();
+    if (parser_->content_length() && *parser_->content_length() > state_->limits.max_body_bytes)
+      return Fail(413, "body_too_large",
+                  "the body is larger than " + std::to_string(state_->limits.max_body_bytes) + " bytes");
+    if (Lower(header[bhttp::field::expect]) == "100-continue") {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, header.version());
+      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+        if (wec) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    stream_.expires_after(state_->limits.body_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit)
+      return Fail(413, "body_too_large",
+                  "the body is larger than " + std::to_string(state_->limits.max_body_bytes) + " bytes");
+    if (ec == beast::error::timeout) return Fail(408, "timeout", "the request body did not arrive in time");
+    if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+      return Close();  // the client went away mid-request: nothing to answer
+    if (ec) return Fail(400, "bad_request", "malformed HTTP request: " + ec.message());
+    stream_.expires_never();
+
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    const auto q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) {
+      std::string_view query = std::string_view(req.target).substr(q + 1);
+      while (!query.empty()) {
+        auto amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        auto eq = pair.find('=');
+        std::string key, value;
+        if (!PercentDecode(pair.substr(0, eq), key, true) ||
+            (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), value, true)))
+          return Respond(ErrorResponse(400, "bad_request", "malformed query string"));
+        if (!key.empty()) req.query[key] = value;
+        if (amp == std::string_view::npos) break;
+        query = query.substr(amp + 1);
+      }
+    }
+    for (const auto& field : msg) req.headers[Lower(field.name_string())] = std::string(field.value());
+    req.body = std::move(msg.body());
+
+    const std::string& raw_encoding = req.header("content-encoding");
+    const std::string encoding = Lower(beast::string_view(raw_encoding.data(), raw_encoding.size()));
+    if (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
+      auto inflated = Inflate(req.body, state_->limits.max_inflated_bytes);
+      if (!inflated.ok()) return Respond(ErrorResponse(inflated.status()));
+      req.body = std::move(*inflated);
+    } else if (!encoding.empty() && encoding != "identity") {
+      return Respond(ErrorResponse(415, "unsupported_encoding", "Content-Encoding " + encoding + " is not supported"));
+    }
+
+    // The handler may answer from any thread: hop back onto this strand.
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    Responder respond = [self = shared_from_this(), answered](Response r) {
+      if (answered->exchange(true)) return;
+      asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Respond(std::move(r)); });
+    };
+    try {
+      state_->handler(std::move(req), respond);
+    } catch (const std::exception& e) {
+      spdlog::error("handler threw: {}", e.what());
+      respond(ErrorResponse(500, "internal", "internal error"));
+    } catch (...) {
+      respond(ErrorResponse(500, "internal", "internal error"));
+    }
+  }
+
+  void Fail(int status, std::string_view code, const std::string& message) {
+    keep_alive_ = false;
+    busy_ = true;
+    Respond(ErrorResponse(status, code, message));
+  }
+
+  void Respond(Response r) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(r.status), version_);
+    res->set(bhttp::field::server, "seam");
+    res->set(bhttp::field::content_type, r.content_type);
+    for (auto& [name, value] : r.headers) res->set(name, value);
+    res->body() = std::move(r.body);
+    if (closing_) keep_alive_ = false;
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    stream_.expires_after(state_->limits.body_timeout);
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      self->busy_ = false;
+      if (ec || !self->keep_alive_) return self->Close();
+      self->ReadHeader();
+    });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<HttpServer::State> state_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bool keep_alive_ = false;
+  unsigned version_ = 11;
+  bool busy_ = false;
+  bool closing_ = false;
+  bool first_request_ = true;
+
+  friend class HttpServer;
+};
+
+namespace {
+
+void Accept(std::shared_ptr<HttpServer::State> state, asio::io_context& io) {
+  state->acceptor->async_accept(asio::make_strand(io), [state, &io](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      std::shared_ptr<Session> session;
+      {
+        std::lock_guard lock(state->mu);
+        if (state->shutting_down) return;
+        if (state->sessions.size() < state->limits.max_connections) {
+          session = std::make_shared<Session>(std::move(socket), state);
+          state->sessions.insert(session.get());
+        }
+      }
+      if (session) session->Start();
+      // else: over the connection limit; the socket closes as it goes out of scope.
+    }
+    Accept(state, io);
+  });
+}
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& io, tcp::endpoint endpoint, Limits limits, Handler handler)
+    : io_(io), endpoint_(endpoint), state_(std::make_shared<State>()) {
+  state_->limits = limits;
+  state_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::Start() {
+  beast::error_code ec;
+  auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(io_));
+  acceptor->open(endpoint_.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint_, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Unavailable("cannot listen on " + endpoint_.address().to_string() + ":" +
+                                     std::to_string(endpoint_.port()) + ": " + ec.message());
+  port_ = acceptor->local_endpoint().port();
+  state_->acceptor = std::move(acceptor);
+  Accept(state_, io_);
+  return Status::Ok();
+}
+
+void HttpServer::Shutdown(std::function<void()> on_drained) {
+  std::vector<std::shared_ptr<Session>> live;
+  bool drained_now = false;
+  {
+    std::lock_guard lock(state_->mu);
+    state_->shutting_down = true;
+    state_->on_drained = std::move(on_drained);
+    for (Session* s : state_->sessions) {
+      // weak_from_this: a session may be mid-destruction.
+      if (auto sp = s->weak_from_this().lock()) live.push_back(std::move(sp));
+    }
+    drained_now = state_->sessions.empty();
+  }
+  if (state_->acceptor) {
+    asio::post(state_->acceptor->get_executor(), [state = state_] {
+      beast::error_code ec;
+      state->acceptor->close(ec);
+    });
+  }
+  for (auto& s : live) s->CloseIfIdle();
+  live.clear();
+  if (drained_now) {
+    std::function<void()> cb;
+    {
+      std::lock_guard lock(state_->mu);
+      cb = std::move(state_->on_drained);
+    }
+    if (cb) cb();
+  }
+}
+
+}  // namespace seam::http

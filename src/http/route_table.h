@@ -1,0 +1,35 @@
+// Maps (method, path) to a handler. Patterns are literal segments and
+// "{name}" captures of one whole segment, percent-decoded (so a ref such as
+// "email%3Aa%40b.c" arrives as "email:a@b.c", and "%2F" stays inside it).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "http/types.h"
+
+namespace seam::http {
+
+class Router {
+ public:
+  using Observer = std::function<void(const std::string& route, const std::string& method, int status, double seconds)>;
+
+  void Add(std::string method, std::string pattern, Handler handler);
+  // Called once per answered request: route pattern ("unmatched" for 404s).
+  void SetObserver(Observer observer) { observer_ = std::move(observer); }
+  // 404 for an unknown path, 405 (with Allow) for a known path and another method.
+  void Dispatch(Request&& req, Responder respond) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  Observer observer_;
+  std::vector<Route> routes_;
+};
+
+}  // namespace seam::http

@@ -1,0 +1,68 @@
+// The identity graph's values: nodes are distinct identifier values, a
+// signature ("sig") is the set of nodes that appeared together on at least one
+// record (so a thousand page views with one anonymousId are one sig), and a
+// cluster is one person: the profile.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "seam/crypto.h"
+#include "seam/time.h"
+
+namespace seam::identity {
+
+// "<type>\0<16 bytes of HMAC(lookup key, type \0 value)>": the value itself is
+// never in a key, so the index works on keyed hashes (SPEC §7).
+std::string MakeNodeKey(const Key256& lookup_key, std::string_view type, std::string_view value);
+std::string_view NodeKeyType(std::string_view node_key);
+
+// 16 bytes of SHA-256 over the sorted node keys and the alias flag.
+std::string MakeSigId(const std::vector<std::string>& sorted_nodes, bool alias);
+
+// The id a record would give the profile it founds: "p_" + 20 hex digits.
+std::string ProfileIdForRecord(std::string_view record_key);
+// The id of a cluster that holds no record of its own (only nodes refused
+// from their records' links).
+std::string ProfileIdForNode(std::string_view node_key);
+
+struct NodeInfo {
+  std::string type;
+  std::string value;  // normalised value (sealed at rest)
+  Micros first_seen = 0;
+  Micros last_seen = 0;
+  uint32_t sources = 0;  // bit per Channel
+  uint64_t records = 0;
+
+  std::string Encode() const;
+  static bool Decode(std::string_view in, NodeInfo& out);
+};
+
+struct SigInfo {
+  std::vector<std::string> nodes;  // sorted node keys
+  bool alias = false;
+  // The earliest record carrying exactly these nodes, by (time as sent, key):
+  // what profile ids derive from.
+  Micros earliest_at = 0;
+  std::string earliest_record;
+  uint64_t records = 0;
+
+  std::string Encode() const;
+  static bool Decode(std::string_view in, SigInfo& out);
+};
+
+struct Cluster {
+  std::string id;
+  std::vector<std::string> nodes;  // sorted node keys
+  std::vector<std::string> sigs;   // sorted ids of sigs anchored here
+  // "s"+sig id or "n"+node key: what the id was derived from.
+  std::string origin;
+  std::vector<std::string> merged_ids;  // retired ids that now resolve here
+
+  std::string Encode() const;
+  static bool Decode(std::string_view in, Cluster& out);
+};
+
+}  // namespace seam::identity

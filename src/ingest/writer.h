@@ -1,0 +1,81 @@
+// The single-writer stage with group commit. HTTP threads submit parsed
+// Records; one thread resolves everything queued, in arrival order, into one
+// WriteBatch, syncs the WAL once, and only then answers every request in the
+// group: acknowledged means durable, and many requests share one fsync.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "identity/resolver.h"
+#include "ingest/segment.h"
+#include "profile/profile_writer.h"
+#include "seam/metrics.h"
+#include "seam/record.h"
+#include "store/store.h"
+
+namespace seam::ingest {
+
+struct WriteOutcome {
+  Status status;  // not ok: nothing of the request was made durable (503)
+  std::size_t accepted = 0;    // stored now, or already stored (a retried messageId)
+  std::size_t duplicates = 0;  // of accepted: already stored before
+  std::vector<Rejection> rejected;
+};
+
+struct WriterOptions {
+  std::size_t queue_capacity = 256;      // requests waiting; beyond it Submit refuses (429)
+  std::size_t max_group_records = 20000; // records resolved per WAL sync at most
+  bool sync = true;                      // false only in tests that prove durability tests can fail
+};
+
+class Writer {
+ public:
+  using Done = std::function<void(WriteOutcome)>;
+
+  Writer(store::Store& store, identity::Resolver& resolver, Metrics& metrics, WriterOptions options);
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  void Start();
+  // Drains what is queued, then stops the thread.
+  void Stop();
+
+  // False when the queue is full or the writer is stopping: the caller
+  // answers 429/503 with Retry-After and nothing was taken. Otherwise `done`
+  // is called exactly once, on the writer thread.
+  bool Submit(std::vector<Record> records, std::vector<int> indexes, Done done);
+
+  // Runs `fn` on the writer thread between groups (for admin changes that
+  // must not interleave with resolution); blocks until it ran.
+  Status RunExclusive(const std::function<Status(store::WriteTxn&)>& fn);
+
+ private:
+  struct Job {
+    std::vector<Record> records;
+    std::vector<int> indexes;
+    Done done;
+    std::function<Status(store::WriteTxn&)> exclusive;
+  };
+  void Loop();
+  void ProcessGroup(std::vector<Job>& jobs);
+
+  store::Store& store_;
+  identity::Resolver& resolver_;
+  profile::ProfileWriter profiles_;
+  Metrics& metrics_;
+  WriterOptions options_;
+
+  std::mutex mu_;  // guards queue_ and stopping_
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace seam::ingest

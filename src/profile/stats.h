@@ -1,0 +1,67 @@
+// What a profile knows beyond its identifiers: traits with survivorship,
+// consent, and the inputs of computed traits. One Stats is kept per sig and
+// one per profile; the profile's is the fold (Merge) of its sigs', and Merge
+// is commutative and associative, so a profile's view does not depend on the
+// order its records arrived in or on how its sigs were grouped before.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "seam/record.h"
+
+namespace seam::profile {
+
+struct TraitValue {
+  nlohmann::json value;
+  Micros at = 0;           // the record's own time: survivorship is "most recent"
+  std::string record_key;  // tie-break, so equal times still pick one winner
+  uint8_t channel = 0;
+};
+
+struct Order {
+  double amount = 0;
+  std::string currency;
+  Micros at = 0;
+  std::string record_key;
+  uint8_t channel = 0;
+  std::vector<std::string> categories;
+};
+
+struct ConsentValue {
+  bool granted = false;
+  Micros at = 0;
+  std::string record_key;
+  uint8_t channel = 0;
+};
+
+struct Stats {
+  Micros first_seen = std::numeric_limits<Micros>::max();
+  Micros last_seen = std::numeric_limits<Micros>::min();
+  uint32_t channels = 0;
+  uint64_t events = 0;
+  std::map<std::string, TraitValue> traits;
+  std::map<std::string, Order> orders;   // by order id: an order counts once
+  std::map<std::string, Order> refunds;  // by order id (else message id)
+  std::map<std::string, ConsentValue> consent;
+
+  void Apply(const Record& record);
+  void Merge(const Stats& other);
+
+  std::string Encode() const;
+  static bool Decode(std::string_view in, Stats& out);
+};
+
+// The `computed` object of SPEC §6.
+nlohmann::json RenderComputed(const Stats& stats, const std::string& base_currency);
+nlohmann::json RenderTraits(const Stats& stats);
+nlohmann::json RenderConsent(const Stats& stats);
+// Channel bitmask -> ["web","app",...] in a fixed order.
+nlohmann::json ChannelList(uint32_t mask);
+
+}  // namespace seam::profile

@@ -1,0 +1,189 @@
+#include "query/profile_query.h"
+
+#include <algorithm>
+
+#include "profile/profile_writer.h"
+#include "profile/stats.h"
+#include "seam/crypto.h"
+
+namespace seam::query {
+namespace {
+
+using store::Cf;
+
+Status Unknown() { return Status::NotFound("profile_not_found", "no profile for that reference"); }
+
+Result<identity::Cluster> LoadCluster(store::Reader& r, std::string_view id) {
+  auto v = r.Get(Cf::kClusters, id);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return Unknown();
+  identity::Cluster c;
+  if (!identity::Cluster::Decode(**v, c)) return Status::Internal("corrupt cluster value");
+  return c;
+}
+
+Result<identity::Cluster> ClusterOfNode(store::Reader& r, std::string_view node_key) {
+  auto pid = r.Get(Cf::kNodeProfile, node_key);
+  if (!pid.ok()) return pid.status();
+  if (!pid->has_value()) return Unknown();
+  return LoadCluster(r, **pid);
+}
+
+}  // namespace
+
+ProfileQuery::ProfileQuery(store::Store& store, const Config& config, const Normalizer& normalizer,
+                           const ingest::Blocklist& blocklist, const Key256& lookup_key,
+                           const identity::LinkPolicy& policy)
+    : store_(store),
+      config_(config),
+      normalizer_(normalizer),
+      blocklist_(blocklist),
+      lookup_key_(lookup_key),
+      policy_(policy) {}
+
+Result<std::string> ProfileQuery::NodeKeyForRef(std::string_view type, std::string_view value) const {
+  const IdentifierType* t = config_.FindType(std::string(type));
+  if (t == nullptr)
+    return Status::Invalid("unknown_identifier_type", "unknown identifier type \"" + std::string(type) + "\"");
+  auto norm = normalizer_.Identifier(type, value);
+  if (!norm) return Status::Invalid("invalid_ref", "the " + std::string(type) + " value cannot be normalised");
+  if (blocklist_.Blocks(std::string(type), *norm))
+    return Status::NotFound("blocklisted", "that value is blocklisted and never identifies a profile");
+  return identity::MakeNodeKey(lookup_key_, type, *norm);
+}
+
+Result<identity::Cluster> ProfileQuery::Find(store::Reader& reader, std::string_view ref) {
+  const auto colon = ref.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == ref.size())
+    return Status::Invalid("invalid_ref", "a profile reference is type:value, e.g. email:jane@example.com");
+  const std::string_view type = ref.substr(0, colon), value = ref.substr(colon + 1);
+
+  if (type == "profile_id") {
+    auto direct = LoadCluster(reader, value);
+    if (direct.ok() || direct.status().code() != Code::kNotFound) return direct;
+    // A retired id resolves through what it was derived from (SPEC §5).
+    auto origin = reader.Get(Cf::kIdOrigins, value);
+    if (!origin.ok()) return origin.status();
+    if (!origin->has_value() || (*origin)->empty()) return Unknown();
+    const std::string& o = **origin;
+    if (o[0] == 'n') return ClusterOfNode(reader, std::string_view(o).substr(1));
+    auto sig_value = reader.Get(Cf::kSigs, std::string_view(o).substr(1));
+    if (!sig_value.ok()) return sig_value.status();
+    identity::SigInfo sig;
+    if (!sig_value->has_value() || !identity::SigInfo::Decode(**sig_value, sig)) return Unknown();
+    return ClusterOfNode(reader, identity::AnchorOf(sig, policy_));
+  }
+  auto node = NodeKeyForRef(type, value);
+  if (!node.ok()) return node.status();
+  return ClusterOfNode(reader, *node);
+}
+
+Result<nlohmann::json> ProfileQuery::RenderIdentities(store::Reader& reader, const identity::Cluster& c) {
+  struct Row {
+    int priority;
+    nlohmann::json json;
+    std::string sort_value;
+  };
+  std::vector<Row> rows;
+  for (const auto& node : c.nodes) {
+    auto v = reader.Get(Cf::kNodes, node);
+    if (!v.ok()) return v.status();
+    identity::NodeInfo info;
+    if (!v->has_value() || !identity::NodeInfo::Decode(**v, info)) return Status::Internal("corrupt node value");
+    rows.push_back({policy_.RuleFor(info.type).priority,
+                    {{"type", info.type},
+                     {"value", info.value},
+                     {"first_seen", FormatIso8601(info.first_seen)},
+                     {"last_seen", FormatIso8601(info.last_seen)},
+                     {"sources", profile::ChannelList(info.sources)}},
+                    info.type + '\0' + info.value});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.priority, a.sort_value) < std::tie(b.priority, b.sort_value);
+  });
+  auto out = nlohmann::json::array();
+  for (auto& r : rows) out.push_back(std::move(r.json));
+  return out;
+}
+
+Result<nlohmann::json> ProfileQuery::Profile(std::string_view ref) {
+  store::ReadView view(store_);
+  auto cluster = Find(view, ref);
+  if (!cluster.ok()) return cluster.status();
+  auto identities = RenderIdentities(view, *cluster);
+  if (!identities.ok()) return identities.status();
+  auto stats = profile::LoadStats(view, Cf::kProfiles, cluster->id);
+  if (!stats.ok()) return stats.status();
+  return nlohmann::json{{"profile_id", cluster->id},
+                        {"identities", std::move(*identities)},
+                        {"traits", profile::RenderTraits(*stats)},
+                        {"computed", profile::RenderComputed(*stats, config_.base_currency)},
+                        {"consent", profile::RenderConsent(*stats)},
+                        {"segments", nlohmann::json::array()},
+                        {"merged_ids", cluster->merged_ids}};
+}
+
+Result<nlohmann::json> ProfileQuery::Identities(std::string_view ref) {
+  store::ReadView view(store_);
+  auto cluster = Find(view, ref);
+  if (!cluster.ok()) return cluster.status();
+  auto identities = RenderIdentities(view, *cluster);
+  if (!identities.ok()) return identities.status();
+  return nlohmann::json{{"profile_id", cluster->id}, {"identities", std::move(*identities)}};
+}
+
+Result<nlohmann::json> ProfileQuery::Traits(std::string_view ref) {
+  store::ReadView view(store_);
+  auto cluster = Find(view, ref);
+  if (!cluster.ok()) return cluster.status();
+  auto stats = profile::LoadStats(view, Cf::kProfiles, cluster->id);
+  if (!stats.ok()) return stats.status();
+  return nlohmann::json{{"profile_id", cluster->id}, {"traits", profile::RenderTraits(*stats)}};
+}
+
+Result<nlohmann::json> ProfileQuery::Events(std::string_view ref, const EventsQuery& q) {
+  if (q.limit < 1 || q.limit > 1000) return Status::Invalid("invalid_limit", "limit must be between 1 and 1000");
+  std::string after;  // position suffix: inverted time | record hash
+  if (!q.cursor.empty()) {
+    auto raw = Unhex(q.cursor);
+    if (!raw || raw->size() != 16) return Status::Invalid("invalid_cursor", "cursor is not one this server issued");
+    after = *raw;
+  }
+  store::ReadView view(store_);
+  auto cluster = Find(view, ref);
+  if (!cluster.ok()) return cluster.status();
+
+  // Each sig's events are in time order already; take up to `limit` from
+  // each past the cursor, then merge: the page is the `limit` newest overall.
+  std::vector<std::pair<std::string, nlohmann::json>> page;  // (suffix, event)
+  for (const auto& sig : cluster->sigs) {
+    std::string start = sig + after;
+    std::size_t taken = 0;
+    Status bad;
+    auto s = view.ScanFrom(Cf::kEvents, sig, start, [&](std::string_view key, std::string_view value) {
+      std::string suffix(key.substr(sig.size()));
+      if (!after.empty() && suffix <= after) return true;
+      auto e = nlohmann::json::parse(value, nullptr, false);
+      if (e.is_discarded()) {
+        bad = Status::Internal("corrupt event value");
+        return false;
+      }
+      if (!q.channel.empty() && e.value("channel", "") != q.channel) return true;
+      if (!q.type.empty() && e.value("type", "") != q.type) return true;
+      page.emplace_back(std::move(suffix), std::move(e));
+      return ++taken < q.limit + 1;
+    });
+    if (!s.ok()) return s;
+    if (!bad.ok()) return bad;
+  }
+  std::sort(page.begin(), page.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const bool more = page.size() > q.limit;
+  if (more) page.resize(q.limit);
+  auto events = nlohmann::json::array();
+  for (auto& [suffix, e] : page) events.push_back(std::move(e));
+  nlohmann::json out = {{"profile_id", cluster->id}, {"events", std::move(events)}};
+  out["next_cursor"] = more ? nlohmann::json(Hex(page.back().first)) : nlohmann::json(nullptr);
+  return out;
+}
+
+}  // namespace seam::query

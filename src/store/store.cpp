@@ -1,0 +1,291 @@
+#include "store/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_buffer_manager.h>
+
+#include <array>
+#include <filesystem>
+
+namespace seam::store {
+namespace {
+
+constexpr std::array<const char*, static_cast<int>(Cf::kCount)> kCfNames = {
+    "default", "dedup", "nodes", "node_sigs", "sigs",
+    "node_profile", "clusters", "id_origins", "sig_stats", "profiles", "events"};
+
+Status FromRocks(const rocksdb::Status& s) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsBusy() || s.IsTryAgain() || s.IsIOError() || s.IsNoSpace())
+    return Status::Unavailable("store: " + s.ToString());
+  return Status::Internal("store: " + s.ToString());
+}
+
+rocksdb::CompressionType CompressionFor(const std::string& name) {
+  if (name == "none") return rocksdb::kNoCompression;
+  if (name == "zstd") return rocksdb::kZSTD;
+  if (name == "snappy") return rocksdb::kSnappyCompression;
+  return rocksdb::kLZ4Compression;
+}
+
+bool HasPrefix(const rocksdb::Slice& key, std::string_view prefix) {
+  return key.size() >= prefix.size() && std::string_view(key.data(), prefix.size()) == prefix;
+}
+
+Status ScanIterator(rocksdb::Iterator* it, std::string_view prefix, std::string_view start,
+                    const std::function<bool(std::string_view, std::string_view)>& fn,
+                    const std::function<Result<std::optional<std::string>>(std::string_view, std::string)>& open) {
+  std::unique_ptr<rocksdb::Iterator> owned(it);
+  for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
+    if (!HasPrefix(it->key(), prefix)) break;
+    std::string_view key(it->key().data(), it->key().size());
+    auto value = open(key, it->value().ToString());
+    if (!value.ok()) return value.status();
+    if (!fn(key, value->value_or(""))) break;
+  }
+  return FromRocks(it->status());
+}
+
+}  // namespace
+
+const char* CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }
+
+bool CfIsSealed(Cf cf) {
+  return cf == Cf::kNodes || cf == Cf::kSigs || cf == Cf::kSigStats || cf == Cf::kProfiles ||
+         cf == Cf::kEvents;
+}
+
+void PutBigEndian64(std::string& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+uint64_t GetBigEndian64(std::string_view in) {
+  uint64_t v = 0;
+  for (std::size_t i = 0; i < 8 && i < in.size(); ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+Store::Store(const Sealer& sealer, std::string path) : sealer_(sealer), path_(std::move(path)) {}
+
+Store::~Store() { Close().IgnoreError(); }
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Sealer& sealer) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) return Status::Unavailable("cannot create data dir " + options.path + ": " + ec.message());
+
+  std::unique_ptr<Store> store(new Store(sealer, options.path));
+  // One block cache and one write-buffer budget for all column families:
+  // per-family defaults would reach ~1 GB with nine families (PLATFORM.md).
+  store->cache_ = rocksdb::NewLRUCache(options.block_cache_bytes);
+  store->write_buffers_ = std::make_shared<rocksdb::WriteBufferManager>(
+      options.memtable_budget_bytes, store->cache_);
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.write_buffer_manager = store->write_buffers_;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 4;
+  db_options.max_total_wal_size = 256u << 20;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  if (options.env != nullptr) db_options.env = options.env;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = store->cache_;
+  table.cache_index_and_filter_blocks = true;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.compression = CompressionFor(options.compression);
+  cf_options.write_buffer_size = 32u << 20;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kCfNames) descriptors.emplace_back(name, cf_options);
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &raw);
+  if (!s.ok()) return Status::Unavailable("cannot open store at " + options.path + ": " + s.ToString());
+  store->db_.reset(raw);
+  return store;
+}
+
+Status Store::Close() {
+  if (!db_) return Status::Ok();
+  rocksdb::Status s, w;
+  if (!failed_) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    s = db_->Flush(flush, handles_);
+    w = db_->SyncWAL();
+  }
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  handles_.clear();
+  auto c = db_->Close();
+  db_.reset();
+  if (!s.ok()) return FromRocks(s);
+  if (!w.ok()) return FromRocks(w);
+  return FromRocks(c);
+}
+
+Status Store::Flush() {
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  return FromRocks(db_->Flush(flush, handles_));
+}
+
+uint64_t Store::ApproximateSize() {
+  uint64_t total = 0;
+  for (auto* h : handles_) {
+    uint64_t v = 0;
+    if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &v)) total += v;
+  }
+  uint64_t wal = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(path_, ec))
+    if (entry.path().extension() == ".log") wal += entry.file_size(ec);
+  return total + wal;
+}
+
+std::string Store::SealFor(Cf cf, std::string_view key, std::string_view value) const {
+  if (!CfIsSealed(cf)) return std::string(value);
+  return sealer_.Seal(value, key);
+}
+
+Result<std::optional<std::string>> Store::OpenFor(Cf cf, std::string_view key, std::string value) const {
+  if (!CfIsSealed(cf)) return std::optional<std::string>(std::move(value));
+  auto opened = sealer_.Open(value, key);
+  if (!opened) return Status::Internal(std::string("store: cannot open sealed value in ") + CfName(cf) +
+                                       " (wrong security key or corrupt data)");
+  return std::optional<std::string>(std::move(*opened));
+}
+
+Result<std::optional<std::string>> Store::GetMeta(std::string_view key) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), handle(Cf::kMeta), rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s);
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Store::PutMeta(std::string_view key, std::string_view value, bool sync) {
+  if (failed_) return Status::Unavailable("store failed a write earlier; restart to recover");
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return FromRocks(db_->Put(wo, handle(Cf::kMeta), rocksdb::Slice(key.data(), key.size()),
+                            rocksdb::Slice(value.data(), value.size())));
+}
+
+Status Store::DeleteMeta(std::string_view key, bool sync) {
+  if (failed_) return Status::Unavailable("store failed a write earlier; restart to recover");
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return FromRocks(db_->Delete(wo, handle(Cf::kMeta), rocksdb::Slice(key.data(), key.size())));
+}
+
+Status Store::ScanMeta(std::string_view prefix,
+                       const std::function<bool(std::string_view, std::string_view)>& fn) {
+  return ScanIterator(db_->NewIterator(rocksdb::ReadOptions(), handle(Cf::kMeta)), prefix, prefix, fn,
+                      [](std::string_view, std::string v) -> Result<std::optional<std::string>> {
+                        return std::optional<std::string>(std::move(v));
+                      });
+}
+
+// ---- WriteTxn ----
+
+WriteTxn::WriteTxn(Store& store)
+    : store_(store),
+      batch_(std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
+                                                            /*overwrite_key=*/true)) {}
+
+WriteTxn::~WriteTxn() = default;
+
+Result<std::optional<std::string>> WriteTxn::Get(Cf cf, std::string_view key) {
+  std::string value;
+  auto s = batch_->GetFromBatchAndDB(store_.db_.get(), rocksdb::ReadOptions(), store_.handle(cf),
+                                     rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s);
+  return store_.OpenFor(cf, key, std::move(value));
+}
+
+Status WriteTxn::Scan(Cf cf, std::string_view prefix,
+                      const std::function<bool(std::string_view, std::string_view)>& fn) {
+  return ScanFrom(cf, prefix, prefix, fn);
+}
+
+Status WriteTxn::ScanFrom(Cf cf, std::string_view prefix, std::string_view start,
+                          const std::function<bool(std::string_view, std::string_view)>& fn) {
+  auto* base = store_.db_->NewIterator(rocksdb::ReadOptions(), store_.handle(cf));
+  auto* it = batch_->NewIteratorWithBase(store_.handle(cf), base);
+  return ScanIterator(it, prefix, start, fn, [&](std::string_view k, std::string v) {
+    return store_.OpenFor(cf, k, std::move(v));
+  });
+}
+
+void WriteTxn::Put(Cf cf, std::string_view key, std::string_view value) {
+  std::string stored = store_.SealFor(cf, key, value);
+  batch_->Put(store_.handle(cf), rocksdb::Slice(key.data(), key.size()), stored).PermitUncheckedError();
+}
+
+void WriteTxn::Delete(Cf cf, std::string_view key) {
+  batch_->Delete(store_.handle(cf), rocksdb::Slice(key.data(), key.size())).PermitUncheckedError();
+}
+
+void WriteTxn::SetSavePoint() { batch_->SetSavePoint(); }
+void WriteTxn::RollbackToSavePoint() { batch_->RollbackToSavePoint().PermitUncheckedError(); }
+void WriteTxn::PopSavePoint() { batch_->PopSavePoint().PermitUncheckedError(); }
+
+std::size_t WriteTxn::count() const { return batch_->GetWriteBatch()->Count(); }
+std::size_t WriteTxn::data_size() const { return batch_->GetWriteBatch()->GetDataSize(); }
+
+Status WriteTxn::Commit(bool sync) {
+  if (count() == 0) return Status::Ok();
+  if (store_.failed_) {
+    batch_->Clear();
+    return Status::Unavailable("store failed a write earlier; restart to recover");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  auto s = store_.db_->Write(wo, batch_->GetWriteBatch());
+  batch_->Clear();
+  if (!s.ok()) store_.failed_ = true;
+  return FromRocks(s);
+}
+
+void WriteTxn::Clear() { batch_->Clear(); }
+
+// ---- ReadView ----
+
+ReadView::ReadView(Store& store) : store_(store), snapshot_(store.db_->GetSnapshot()) {}
+
+ReadView::~ReadView() { store_.db_->ReleaseSnapshot(snapshot_); }
+
+Result<std::optional<std::string>> ReadView::Get(Cf cf, std::string_view key) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot_;
+  std::string value;
+  auto s = store_.db_->Get(ro, store_.handle(cf), rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s);
+  return store_.OpenFor(cf, key, std::move(value));
+}
+
+Status ReadView::Scan(Cf cf, std::string_view prefix,
+                      const std::function<bool(std::string_view, std::string_view)>& fn) {
+  return ScanFrom(cf, prefix, prefix, fn);
+}
+
+Status ReadView::ScanFrom(Cf cf, std::string_view prefix, std::string_view start,
+                          const std::function<bool(std::string_view, std::string_view)>& fn) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot_;
+  return ScanIterator(store_.db_->NewIterator(ro, store_.handle(cf)), prefix, start, fn,
+                      [&](std::string_view k, std::string v) { return store_.OpenFor(cf, k, std::move(v)); });
+}
+
+}  // namespace seam::store

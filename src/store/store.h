@@ -1,0 +1,177 @@
+// The only module that includes RocksDB. Column families are declared once
+// here; values of the column families that can hold personal data are sealed
+// (compressed, AES-GCM) on the way in and opened on the way out, so callers
+// above this layer handle plaintext and never see ciphertext or RocksDB types.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "seam/crypto.h"
+#include "seam/status.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Env;
+class Snapshot;
+class WriteBatchWithIndex;
+class Cache;
+class WriteBufferManager;
+}  // namespace rocksdb
+
+namespace seam::store {
+
+// Column families. docs/storage-format.md describes each key and value.
+enum class Cf : int {
+  kMeta = 0,     // "default": schema version, auth keys
+  kDedup,        // write key id \0 messageId -> ""             (outlives erasure)
+  kNodes,        // node key -> NodeInfo                         (sealed)
+  kNodeSigs,     // node key | sig id -> ""                      (graph adjacency)
+  kSigs,         // sig id -> SigInfo                            (sealed)
+  kNodeProfile,  // node key -> profile id                       (identifier index)
+  kClusters,     // profile id -> Cluster (nodes, sigs, merged ids)
+  kIdOrigins,    // id any record/node would give -> "s"sig / "n"node (redirects)
+  kSigStats,     // sig id -> Stats (traits, computed inputs)    (sealed)
+  kProfiles,     // profile id -> Stats folded over its sigs     (sealed)
+  kEvents,       // sig id | inverted time | record hash -> event (sealed)
+  kCount
+};
+
+const char* CfName(Cf cf);
+bool CfIsSealed(Cf cf);
+
+struct StoreOptions {
+  std::string path;
+  std::string compression = "lz4";  // "none", "lz4", "zstd", "snappy"
+  std::size_t memtable_budget_bytes = 128u << 20;
+  std::size_t block_cache_bytes = 128u << 20;
+  rocksdb::Env* env = nullptr;  // tests inject a fault-injection Env
+};
+
+// Read access: a snapshot view or a write transaction, same calls.
+class Reader {
+ public:
+  virtual ~Reader() = default;
+  // The (opened) value, std::nullopt when absent; Status for I/O or seal errors.
+  virtual Result<std::optional<std::string>> Get(Cf cf, std::string_view key) = 0;
+  // Visits keys starting with `prefix` in key order until `fn` returns false.
+  virtual Status Scan(Cf cf, std::string_view prefix,
+                      const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
+  // Like Scan but starting at `start` (>= prefix), still bounded by prefix.
+  virtual Status ScanFrom(Cf cf, std::string_view prefix, std::string_view start,
+                          const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
+};
+
+class Store;
+
+// A group of changes that commit atomically (one WriteBatch), readable before
+// commit (reads see the group's own writes, then the database).
+// Not thread-safe: the single writer owns it.
+class WriteTxn final : public Reader {
+ public:
+  explicit WriteTxn(Store& store);
+  ~WriteTxn() override;
+  WriteTxn(const WriteTxn&) = delete;
+  WriteTxn& operator=(const WriteTxn&) = delete;
+
+  Result<std::optional<std::string>> Get(Cf cf, std::string_view key) override;
+  Status Scan(Cf cf, std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override;
+  Status ScanFrom(Cf cf, std::string_view prefix, std::string_view start,
+                  const std::function<bool(std::string_view, std::string_view)>& fn) override;
+  void Put(Cf cf, std::string_view key, std::string_view value);
+  void Delete(Cf cf, std::string_view key);
+
+  // Savepoints let one record's changes be undone without losing the group's.
+  void SetSavePoint();
+  void RollbackToSavePoint();
+  void PopSavePoint();
+
+  std::size_t count() const;
+  std::size_t data_size() const;
+  // Commits with the WAL synced when `sync` (acknowledged means durable).
+  Status Commit(bool sync);
+  // Drops everything since the last commit.
+  void Clear();
+
+ private:
+  Store& store_;
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
+};
+
+// A consistent read-only view (RocksDB snapshot). Thread-compatible: one per request.
+class ReadView final : public Reader {
+ public:
+  explicit ReadView(Store& store);
+  ~ReadView() override;
+  ReadView(const ReadView&) = delete;
+  ReadView& operator=(const ReadView&) = delete;
+
+  Result<std::optional<std::string>> Get(Cf cf, std::string_view key) override;
+  Status Scan(Cf cf, std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override;
+  Status ScanFrom(Cf cf, std::string_view prefix, std::string_view start,
+                  const std::function<bool(std::string_view, std::string_view)>& fn) override;
+
+ private:
+  Store& store_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options, const Sealer& sealer);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Flushes memtables and closes; called on clean shutdown.
+  Status Close();
+  // Forces memtables to SST files (tests that inspect files on disk use it).
+  Status Flush();
+  // Approximate bytes on disk (SST + WAL), for /metrics.
+  uint64_t ApproximateSize();
+  // Plain (unsealed) metadata helpers for the meta column family.
+  Result<std::optional<std::string>> GetMeta(std::string_view key);
+  Status PutMeta(std::string_view key, std::string_view value, bool sync);
+  Status DeleteMeta(std::string_view key, bool sync);
+  Status ScanMeta(std::string_view prefix,
+                  const std::function<bool(std::string_view, std::string_view)>& fn);
+
+  // After a failed write RocksDB must not be written again until reopened
+  // (its WAL writer is in an error state): the store refuses writes and
+  // reports not ready, and ingest answers 503 so clients retry elsewhere/later.
+  bool failed() const { return failed_.load(); }
+
+  const Sealer& sealer() const { return sealer_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  friend class WriteTxn;
+  friend class ReadView;
+  Store(const Sealer& sealer, std::string path);
+  rocksdb::ColumnFamilyHandle* handle(Cf cf) const { return handles_[static_cast<int>(cf)]; }
+  std::string SealFor(Cf cf, std::string_view key, std::string_view value) const;
+  Result<std::optional<std::string>> OpenFor(Cf cf, std::string_view key, std::string value) const;
+
+  const Sealer& sealer_;
+  std::string path_;
+  std::shared_ptr<rocksdb::Cache> cache_;
+  std::shared_ptr<rocksdb::WriteBufferManager> write_buffers_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::atomic<bool> failed_{false};
+};
+
+// Big-endian encodings keep numeric key parts in byte order.
+void PutBigEndian64(std::string& out, uint64_t v);
+uint64_t GetBigEndian64(std::string_view in);
+
+}  // namespace seam::store

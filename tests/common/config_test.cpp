@@ -1,0 +1,74 @@
+#include "seam/config.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
+
+namespace seam {
+namespace {
+
+TEST(Config, EmbeddedDefaultsMatchTheSpec) {
+  auto c = LoadConfig({});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->listen, "127.0.0.1:8080");
+  EXPECT_EQ(c->data_dir, "./data");
+  EXPECT_EQ(c->default_region, "KR");
+  EXPECT_EQ(c->time_zone, "Asia/Seoul");
+  EXPECT_EQ(c->max_body_bytes, 4u << 20);
+  EXPECT_EQ(c->max_inflated_bytes, 16u << 20);
+  EXPECT_EQ(c->max_message_bytes, 256u << 10);
+  EXPECT_EQ(c->max_batch_messages, 2500u);
+  EXPECT_EQ(c->max_json_depth, 64);
+  EXPECT_EQ(c->FindType("user_id")->limit, 1);
+  EXPECT_EQ(c->FindType("email")->limit, 5);
+  EXPECT_EQ(c->FindType("anonymous_id")->limit, 0);
+  EXPECT_TRUE(c->FindType("phone")->pii);
+  EXPECT_NE(std::find(c->blocklist.begin(), c->blocklist.end(), "[object Object]"), c->blocklist.end());
+}
+
+TEST(Config, FileThenEnvironmentThenFlags) {
+  testing::TempDir dir;
+  const auto file = dir / "seam.json";
+  std::ofstream(file) << R"({"normalize":{"default_region":"JP"},"http":{"max_body_bytes":100},
+                           "identity":{"types":{"loyalty_no":{"unique":true,"limit":1,"priority":2,"pii":false}}}})";
+  ConfigSources sources;
+  sources.file = file.string();
+  sources.env = {{"SEAM_HTTP_MAX_BODY_BYTES", "200"}, {"SEAM_LOG_FORMAT", "json"}, {"SEAM_WRITE_KEY", "ignored-here"}};
+  sources.flags = {{"server.listen", "0.0.0.0:9"}};
+  auto c = LoadConfig(sources);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->default_region, "JP");
+  EXPECT_EQ(c->max_body_bytes, 200u);
+  EXPECT_EQ(c->log_format, "json");
+  EXPECT_EQ(c->listen, "0.0.0.0:9");
+  ASSERT_NE(c->FindType("loyalty_no"), nullptr);
+  EXPECT_EQ(c->FindType("loyalty_no")->priority, 2);
+  EXPECT_NE(c->FindType("email"), nullptr) << "declaring a type keeps the built-in ones";
+}
+
+TEST(Config, MistakesFailLoudly) {
+  testing::TempDir dir;
+  const auto file = dir / "seam.json";
+  std::ofstream(file) << R"({"http":{"max_bodybytes":100}})";
+  ConfigSources typo;
+  typo.file = file.string();
+  EXPECT_EQ(LoadConfig(typo).status().error_code(), "bad_config");
+
+  ConfigSources bad_env;
+  bad_env.env = {{"SEAM_HTTP_MAX_BODY_BYTES", "lots"}};
+  EXPECT_FALSE(LoadConfig(bad_env).ok());
+  ConfigSources bad_bool;
+  bad_bool.env = {{"SEAM_SECURITY_ENCRYPT_AT_REST", "maybe"}};
+  EXPECT_FALSE(LoadConfig(bad_bool).ok());
+  ConfigSources bad_format;
+  bad_format.env = {{"SEAM_LOG_FORMAT", "xml"}};
+  EXPECT_FALSE(LoadConfig(bad_format).ok());
+  ConfigSources missing;
+  missing.file = (dir / "nope.json").string();
+  EXPECT_FALSE(LoadConfig(missing).ok());
+}
+
+}  // namespace
+}  // namespace seam

@@ -1,0 +1,244 @@
+// Identity behaviour as data: each file in tests/identity/cases/ lists records
+// and the profiles they must form. Every case runs in many orders of its
+// records (all permutations up to 4, else 26 fixed-seed shuffles) against a real
+// RocksDB, and every order must render the same text.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "identity/resolver.h"
+#include "profile/profile_writer.h"
+#include "store/store.h"
+#include "support/temp_dir.h"
+
+namespace seam::identity {
+namespace {
+
+struct CaseRecord {
+  std::string name;
+  Record record;
+};
+
+struct Case {
+  std::string file;
+  std::string title;
+  std::vector<CaseRecord> records;
+  std::string expected;                              // cluster lines, sorted
+  std::vector<std::pair<std::string, std::string>> resolves;  // record -> id name
+};
+
+Key256 TestKey() {
+  Key256 k{};
+  k.fill(42);
+  return k;
+}
+
+LinkPolicy TestPolicy() {
+  LinkPolicy p;
+  p.types = {{"user_id", {1, 1}},    {"member_id", {1, 2}},  {"email", {5, 3}},       {"phone", {5, 4}},
+             {"card_token", {0, 5}}, {"device_id", {0, 6}}, {"anonymous_id", {0, 7}}};
+  return p;
+}
+
+// "record r1 t=100 user_id:u1 email:a@x.com" / "alias r3 t=300 user:u2 previous:a1"
+CaseRecord ParseRecord(const std::string& line) {
+  std::istringstream in(line);
+  std::string kind, token;
+  CaseRecord cr;
+  in >> kind >> cr.name;
+  Record& r = cr.record;
+  r.record_key = "case:" + cr.name;
+  r.dedup_key = r.record_key;
+  r.message_id = cr.name;
+  r.type = kind == "alias" ? "alias" : "track";
+  r.event = "Seen";
+  std::string user, previous;
+  while (in >> token) {
+    if (token.rfind("t=", 0) == 0) {
+      r.occurred_at = r.display_at = std::stoll(token.substr(2));
+      continue;
+    }
+    auto colon = token.find(':');
+    if (colon == std::string::npos) throw std::runtime_error("bad token " + token);
+    std::string type = token.substr(0, colon), value = token.substr(colon + 1);
+    if (kind == "alias" && type == "user") user = value;
+    else if (kind == "alias" && type == "previous") previous = value;
+    else r.identifiers.push_back({type, value});
+  }
+  if (kind == "alias") {
+    r.alias = true;
+    r.identifiers = {{"user_id", user}, {"user_id", previous}, {"anonymous_id", previous}};
+  }
+  return cr;
+}
+
+std::vector<Case> LoadCases() {
+  std::vector<Case> cases;
+  const std::filesystem::path dir = std::filesystem::path(SEAM_SOURCE_DIR) / "tests/identity/cases";
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".case") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    std::ifstream in(path);
+    std::string line;
+    Case* c = nullptr;
+    bool in_expect = false;
+    std::vector<std::string> expect_lines;
+    auto finish = [&] {
+      if (!c) return;
+      std::sort(expect_lines.begin(), expect_lines.end());
+      for (const auto& l : expect_lines) c->expected += l + "\n";
+      expect_lines.clear();
+    };
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      if (line.rfind("case:", 0) == 0) {
+        finish();
+        cases.push_back({path.filename().string(), line.substr(6), {}, {}, {}});
+        c = &cases.back();
+        in_expect = false;
+      } else if (line == "expect:") {
+        in_expect = true;
+      } else if (line.rfind("resolve ", 0) == 0) {
+        std::istringstream rs(line.substr(8));
+        std::string from, arrow, to;
+        rs >> from >> arrow >> to;
+        c->resolves.emplace_back(from, to);
+      } else if (in_expect) {
+        expect_lines.push_back(line);
+      } else {
+        c->records.push_back(ParseRecord(line));
+      }
+    }
+    finish();
+  }
+  return cases;
+}
+
+// Runs the records in `order` through a fresh store and renders the clusters.
+std::string RunCase(const Case& c, const std::vector<std::size_t>& order, std::string* resolve_text) {
+  testing::TempDir dir;
+  Sealer sealer(TestKey(), true);
+  store::StoreOptions opts;
+  opts.path = dir.str();
+  auto st = store::Store::Open(opts, sealer);
+  EXPECT_TRUE(st.ok()) << st.status().message();
+  Resolver resolver(TestPolicy(), TestKey(), 1000);
+  profile::ProfileWriter profiles;
+
+  std::map<std::string, std::string> node_names, id_names;
+  for (const auto& cr : c.records) {
+    id_names[ProfileIdForRecord(cr.record.record_key)] = cr.name;
+    for (const auto& id : cr.record.identifiers) {
+      auto key = MakeNodeKey(TestKey(), id.type, id.value);
+      node_names[key] = id.type + ":" + id.value;
+      id_names[ProfileIdForNode(key)] = "node(" + id.type + ":" + id.value + ")";
+    }
+  }
+  for (std::size_t i : order) {
+    store::WriteTxn txn(**st);
+    auto resolved = resolver.Resolve(c.records[i].record, txn);
+    EXPECT_TRUE(resolved.ok()) << resolved.status().message();
+    EXPECT_TRUE(profiles.Apply(c.records[i].record, *resolved, txn).ok());
+    EXPECT_TRUE(txn.Commit(false).ok());
+  }
+
+  store::ReadView view(**st);
+  std::vector<std::string> lines;
+  std::set<std::string> seen_nodes;
+  auto s = view.Scan(store::Cf::kClusters, "", [&](std::string_view, std::string_view value) {
+    Cluster cl;
+    EXPECT_TRUE(Cluster::Decode(value, cl));
+    std::vector<std::string> names;
+    for (const auto& n : cl.nodes) {
+      names.push_back(node_names.at(n));
+      EXPECT_TRUE(seen_nodes.insert(n).second) << "node in two profiles";
+    }
+    std::sort(names.begin(), names.end());
+    std::string line = id_names.count(cl.id) ? id_names[cl.id] : "?" + cl.id;
+    line += ":";
+    for (const auto& n : names) line += " " + n;
+    lines.push_back(line);
+    return true;
+  });
+  EXPECT_TRUE(s.ok());
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+
+  // Every record's id resolves to the profile that holds it now.
+  resolve_text->clear();
+  for (const auto& [from, to] : c.resolves) {
+    const std::string id = ProfileIdForRecord("case:" + from);
+    auto origin = view.Get(store::Cf::kIdOrigins, id);
+    std::string got = "unresolved";
+    if (origin.ok() && origin->has_value()) {
+      SigInfo sig;
+      auto sv = view.Get(store::Cf::kSigs, (**origin).substr(1));
+      if (sv.ok() && sv->has_value() && SigInfo::Decode(**sv, sig)) {
+        auto pid = view.Get(store::Cf::kNodeProfile, AnchorOf(sig, TestPolicy()));
+        if (pid.ok() && pid->has_value()) got = id_names.count(**pid) ? id_names[**pid] : **pid;
+      }
+    }
+    *resolve_text += from + " -> " + got + "\n";
+  }
+  return out;
+}
+
+std::vector<std::vector<std::size_t>> Orders(std::size_t n) {
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::vector<std::size_t>> out;
+  if (n <= 4) {
+    do out.push_back(order);
+    while (std::next_permutation(order.begin(), order.end()));
+    return out;
+  }
+  std::mt19937 rng(20261122);
+  out.push_back(order);
+  std::reverse(order.begin(), order.end());
+  out.push_back(order);
+  for (int i = 0; i < 24; ++i) {
+    std::shuffle(order.begin(), order.end(), rng);
+    out.push_back(order);
+  }
+  return out;
+}
+
+// Names the case in failure messages instead of dumping its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.file << ": " << c.title; }
+
+class IdentityCase : public ::testing::TestWithParam<Case> {};
+
+TEST_P(IdentityCase, SameProfilesInEveryOrder) {
+  const Case& c = GetParam();
+  std::string expected_resolves;
+  for (const auto& [from, to] : c.resolves) expected_resolves += from + " -> " + to + "\n";
+  for (const auto& order : Orders(c.records.size())) {
+    std::string order_text;
+    for (auto i : order) order_text += c.records[i].name + " ";
+    std::string resolves;
+    EXPECT_EQ(RunCase(c, order, &resolves), c.expected) << c.file << ": " << c.title << "\norder: " << order_text;
+    EXPECT_EQ(resolves, expected_resolves) << c.file << ": " << c.title << "\norder: " << order_text;
+    if (HasFailure()) break;
+  }
+}
+
+std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
+  std::string name = info.param.file.substr(0, info.param.file.find('.')) + "_" + std::to_string(info.index);
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, IdentityCase, ::testing::ValuesIn(LoadCases()), CaseName);
+
+}  // namespace
+}  // namespace seam::identity
