@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "support/fault_injection_fs.h"
+#include "support/seam_process.h"
 #include "support/test_client.h"
 #include "support/temp_dir.h"
 #include "support/test_server.h"
@@ -150,71 +151,30 @@ TEST(Durability, PowerLossTestCatchesAcknowledgementBeforeSync) {
 
 // ---- kill -9 of the real binary ----
 
-struct Child {
-  pid_t pid = -1;
-  uint16_t port = 0;
-};
-
-Child StartBinary(const std::string& data_dir) {
-  int out[2];
-  if (pipe(out) != 0) throw std::runtime_error("pipe");
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    setenv("SEAM_WRITE_KEY", kWriteKey, 1);
-    setenv("SEAM_READ_KEY", kReadKey, 1);
-    setenv("SEAM_ADMIN_KEY", kAdminKey, 1);
-    setenv("SEAM_SECURITY_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 1);
-    setenv("SEAM_LOG_LEVEL", "warn", 1);
-    execl(SEAM_BINARY, "seam", "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out[1]);
-  std::string seen;
-  char buf[256];
-  Child child{pid, 0};
-  const std::string marker = "seam listening on http://127.0.0.1:";
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    ssize_t n = read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    seen.append(buf, static_cast<std::size_t>(n));
-    auto at = seen.find(marker);
-    if (at != std::string::npos && seen.find('\n', at) != std::string::npos) {
-      child.port = static_cast<uint16_t>(std::stoi(seen.substr(at + marker.size())));
-      break;
-    }
-  }
-  close(out[0]);
-  if (child.port == 0) throw std::runtime_error("server did not start: " + seen);
-  return child;
-}
+const std::map<std::string, std::string> kChildEnv = {
+    {"SEAM_WRITE_KEY", kWriteKey}, {"SEAM_READ_KEY", kReadKey}, {"SEAM_ADMIN_KEY", kAdminKey},
+    {"SEAM_SECURITY_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
+    {"SEAM_LOG_LEVEL", "warn"}};
 
 TEST(Durability, KillDashNineLosesNoAcknowledgedMessage) {
   TempDir dir;
-  const std::string data = (dir / "data").string();
-  Child first = StartBinary(data);
+  SeamProcess first = StartSeam(dir.str(), kChildEnv, {});
   Load load;
   std::atomic<bool> stop{false};
   std::thread loader([&] { load.Run(first.port, 3, stop); });
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
-  kill(first.pid, SIGKILL);
-  int status = 0;
-  waitpid(first.pid, &status, 0);
+  int status = StopSeam(first, SIGKILL);
+  EXPECT_TRUE(WIFSIGNALED(status));
   stop = true;
   loader.join();
   const auto acked = load.acked();
   ASSERT_GT(acked.size(), 100u);
 
-  Child second = StartBinary(data);
+  SeamProcess second = StartSeam(dir.str(), kChildEnv, {});
   const auto stored = StoredMessageIds(second.port);
   EXPECT_EQ(Missing(acked, stored), 0u) << "of " << acked.size() << " acknowledged";
   // SIGTERM drains and exits cleanly.
-  kill(second.pid, SIGTERM);
-  waitpid(second.pid, &status, 0);
+  status = StopSeam(second, SIGTERM);
   EXPECT_TRUE(WIFEXITED(status)) << "status " << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
