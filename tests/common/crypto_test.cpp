@@ -25,7 +25,7 @@ TEST(Crypto, HmacSha256KnownAnswer) {
 
 TEST(Crypto, SealRoundTripAndTamper) {
   Sealer sealer(TestKey(7), true);
-  const std::string plain(500, 'a');  // compressible: exercises the zlib path
+  const std::string plain(2000, 'a');  // compressible and large: exercises the zlib path
   std::string sealed = sealer.Seal(plain, "key1");
   EXPECT_EQ(sealed.find("aaaa"), std::string::npos);
   ASSERT_TRUE(sealer.Open(sealed, "key1").has_value());
