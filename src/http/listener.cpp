@@ -1,6 +1,8 @@
 #include "http/listener.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -11,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "http/body_decoding.h"
@@ -32,6 +35,10 @@ struct HttpServer::State {
   std::set<Session*> sessions;
   bool shutting_down = false;
   std::function<void()> on_drained;
+  // Keeps io_context::run() from returning while the server is up: a session
+  // waiting for its handler's answer has no I/O pending, and during a drain
+  // that may be all there is. Released once drained.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
 
   void Leave(Session* s) {
     std::function<void()> drained;
@@ -40,7 +47,13 @@ struct HttpServer::State {
       sessions.erase(s);
       if (shutting_down && sessions.empty() && on_drained) drained = std::move(on_drained);
     }
-    if (drained) drained();
+    if (drained) Drained(std::move(drained));
+  }
+
+  void Drained(std::function<void()> cb) {
+    cb();
+    std::lock_guard lock(mu);
+    work.reset();
   }
 };
 
@@ -58,10 +71,18 @@ std::string Lower(beast::string_view s) {
 
 }  // namespace
 
+class Session;
+
+// What a Responder holds until it is first called.
+struct PendingAnswer {
+  std::atomic<bool> answered{false};
+  std::shared_ptr<Session> self;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<HttpServer::State> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {
+      : stream_(std::move(socket)), timer_(stream_.get_executor()), state_(std::move(state)) {
     buffer_.reserve(kReadBufferReserve);
   }
   ~Session() { state_->Leave(this); }
@@ -84,13 +105,14 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_->limits.max_header_bytes));
     parser_->body_limit(state_->limits.max_body_bytes);
-    stream_.expires_after(first_request_ ? state_->limits.header_timeout : state_->limits.idle_timeout);
+    Deadline(first_request_ ? state_->limits.header_timeout : state_->limits.idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
-    if (ec == beast::error::timeout) {
+    timer_.cancel();
+    if (timed_out_) {
       // Part of a header then silence: a slow client gets a clear answer.
       if (buffer_.size() > 0) return Fail(408, "timeout", "the request header did not arrive in time");
       return Close();
@@ -123,21 +145,21 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    stream_.expires_after(state_->limits.body_timeout);
+    Deadline(state_->limits.body_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
   }
 
   void OnBody(beast::error_code ec) {
+    timer_.cancel();
+    if (timed_out_) return Fail(408, "timeout", "the request body did not arrive in time");
     if (ec == bhttp::error::body_limit)
       return Fail(413, "body_too_large",
                   "the body is larger than " + std::to_string(state_->limits.max_body_bytes) + " bytes");
-    if (ec == beast::error::timeout) return Fail(408, "timeout", "the request body did not arrive in time");
     if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
       return Close();  // the client went away mid-request: nothing to answer
     if (ec) return Fail(400, "bad_request", "malformed HTTP request: " + ec.message());
-    stream_.expires_never();
 
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
@@ -176,10 +198,17 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     // The handler may answer from any thread: hop back onto this strand.
-    auto answered = std::make_shared<std::atomic<bool>>(false);
-    Responder respond = [self = shared_from_this(), answered](Response r) {
-      if (answered->exchange(true)) return;
-      asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Respond(std::move(r)); });
+    // The handler may answer from any thread: hop back onto this strand. The
+    // first answer moves the session into the posted write, so a Responder
+    // copy that outlives the request (a thread still finishing) holds nothing
+    // of the io_context.
+    auto pending = std::make_shared<PendingAnswer>();
+    pending->self = shared_from_this();
+    Responder respond = [pending](Response r) {
+      if (pending->answered.exchange(true)) return;
+      std::shared_ptr<Session> self = std::move(pending->self);
+      const asio::any_io_executor strand = self->stream_.get_executor();
+      asio::post(strand, [self = std::move(self), r = std::move(r)]() mutable { self->Respond(std::move(r)); });
     };
     try {
       state_->handler(std::move(req), respond);
@@ -189,6 +218,19 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (...) {
       respond(ErrorResponse(500, "internal", "internal error"));
     }
+  }
+
+  // A read deadline of our own rather than the stream's: Beast's stream
+  // timeout closes the socket, and a slow client should still be told 408.
+  void Deadline(std::chrono::milliseconds after) {
+    timed_out_ = false;
+    timer_.expires_after(after);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;  // cancelled: the read finished first
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
   }
 
   void Fail(int status, std::string_view code, const std::string& message) {
@@ -215,12 +257,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
+    timer_.cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.socket().close(ec);
   }
 
   beast::tcp_stream stream_;
+  asio::steady_timer timer_;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::shared_ptr<HttpServer::State> state_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -263,7 +308,10 @@ HttpServer::HttpServer(asio::io_context& io, tcp::endpoint endpoint, Limits limi
   state_->handler = std::move(handler);
 }
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer() {
+  std::lock_guard lock(state_->mu);
+  state_->work.reset();
+}
 
 Status HttpServer::Start() {
   beast::error_code ec;
@@ -276,6 +324,10 @@ Status HttpServer::Start() {
                                      std::to_string(endpoint_.port()) + ": " + ec.message());
   port_ = acceptor->local_endpoint().port();
   state_->acceptor = std::move(acceptor);
+  {
+    std::lock_guard lock(state_->mu);
+    state_->work.emplace(io_.get_executor());
+  }
   Accept(state_, io_);
   return Status::Ok();
 }
@@ -307,7 +359,7 @@ void HttpServer::Shutdown(std::function<void()> on_drained) {
       std::lock_guard lock(state_->mu);
       cb = std::move(state_->on_drained);
     }
-    if (cb) cb();
+    if (cb) state_->Drained(std::move(cb));
   }
 }
 
