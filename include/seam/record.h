@@ -54,6 +54,26 @@ struct Record {
   nlohmann::json properties = nlohmann::json::object();
   // Consent decisions carried by the record: purpose -> true/false.
   nlohmann::json consent = nlohmann::json::object();
+
+  // A replaceable record (a POS receipt, a CRM row): a later record with the
+  // same record_key replaces it as a whole, and an identical one is a no-op.
+  // Online messages are immutable and deduplicated by dedup_key instead.
+  bool replaceable = false;
+  // For replaceable records: a hash of everything above that the record
+  // states, so unchanged content on re-import is recognised.
+  std::string content_hash;
+
+  // Derived on the ingest threads before the record is queued (see
+  // ingest::PrepareRecord), so that the single writer does no hashing or
+  // sealing: the keyed hashes of the identifiers (sorted, unique), the sig
+  // id, and the timeline entry's key and sealed value.
+  struct Derived {
+    std::vector<std::string> node_keys;
+    std::vector<std::size_t> node_ids;  // parallel to node_keys: index into identifiers
+    std::string sig_id;
+    std::string event_key;
+    std::string sealed_event;
+  } derived;
 };
 
 }  // namespace seam

@@ -146,7 +146,7 @@ Partition ClusterComponent(const std::vector<ComponentSig>& input, const LinkPol
   for (std::size_t i = 0; i < sigs.size(); ++i) {
     const std::size_t root = sets.Find(anchor_of_sig[i]);
     by_root[root].sigs.push_back(sigs[i]->id);
-    std::pair<Micros, std::string> key{sigs[i]->info.earliest_at, sigs[i]->info.earliest_record};
+    std::pair<Micros, std::string> key = sigs[i]->info.Earliest();
     auto it = earliest.find(root);
     if (it == earliest.end() || key < it->second) {
       earliest[root] = key;

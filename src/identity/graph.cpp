@@ -1,44 +1,14 @@
 #include "identity/graph.h"
 
-#include <nlohmann/json.hpp>
+#include "store/codec.h"
 
 namespace seam::identity {
 namespace {
 
-// Values are stored as MessagePack: compact, schema-tolerant (fields can be
-// added later), and parsed by a library rather than by hand.
-template <typename F>
-bool DecodeWith(std::string_view in, F&& fill) {
-  auto j = nlohmann::json::from_msgpack(in.begin(), in.end(), true, false);
-  if (j.is_discarded() || !j.is_object()) return false;
-  try {
-    fill(j);
-    return true;
-  } catch (const nlohmann::json::exception&) {
-    return false;
-  }
-}
+constexpr uint8_t kSigFormat = 1;
+constexpr uint8_t kClusterFormat = 1;
 
-std::string ToBin(const std::string& s) { return s; }
-
-nlohmann::json Binary(const std::string& s) {
-  return nlohmann::json::binary(std::vector<uint8_t>(s.begin(), s.end()));
-}
-std::string FromBinary(const nlohmann::json& j) {
-  const auto& b = j.get_binary();
-  return std::string(b.begin(), b.end());
-}
-nlohmann::json BinaryList(const std::vector<std::string>& v) {
-  auto arr = nlohmann::json::array();
-  for (const auto& s : v) arr.push_back(Binary(s));
-  return arr;
-}
-std::vector<std::string> FromBinaryList(const nlohmann::json& j) {
-  std::vector<std::string> out;
-  out.reserve(j.size());
-  for (const auto& e : j) out.push_back(FromBinary(e));
-  return out;
-}
+constexpr uint8_t kRecordFormat = 1;
 
 }  // namespace
 
@@ -74,62 +44,102 @@ std::string ProfileIdForNode(std::string_view node_key) {
   return "p_" + Hex(Sha256(std::string("node\0", 5) + std::string(node_key)).substr(0, 10));
 }
 
-std::string NodeInfo::Encode() const {
-  nlohmann::json j = {{"t", type},       {"v", value},     {"f", first_seen},
-                      {"l", last_seen},  {"s", sources},   {"n", records}};
-  auto bytes = nlohmann::json::to_msgpack(j);
-  return {bytes.begin(), bytes.end()};
-}
-
-bool NodeInfo::Decode(std::string_view in, NodeInfo& out) {
-  return DecodeWith(in, [&](const nlohmann::json& j) {
-    out.type = j.at("t").get<std::string>();
-    out.value = j.at("v").get<std::string>();
-    out.first_seen = j.at("f").get<Micros>();
-    out.last_seen = j.at("l").get<Micros>();
-    out.sources = j.at("s").get<uint32_t>();
-    out.records = j.at("n").get<uint64_t>();
-  });
+std::pair<Micros, std::string> SigInfo::Earliest() const {
+  std::pair<Micros, std::string> best{earliest_at, earliest_record};
+  if (!keyed.empty() && (earliest_record.empty() || keyed.front() < best)) best = keyed.front();
+  return best;
 }
 
 std::string SigInfo::Encode() const {
-  nlohmann::json j = {{"n", BinaryList(nodes)},
-                      {"a", alias},
-                      {"t", earliest_at},
-                      {"r", ToBin(earliest_record)},
-                      {"c", records}};
-  auto bytes = nlohmann::json::to_msgpack(j);
-  return {bytes.begin(), bytes.end()};
+  store::Encoder e;
+  e.Byte(kSigFormat);
+  e.U64(nodes.size());
+  for (const auto& n : nodes) e.Bytes(n);
+  e.Byte(alias ? 1 : 0);
+  e.I64(earliest_at);
+  e.Bytes(earliest_record);
+  e.U64(keyed.size());
+  for (const auto& [at, key] : keyed) {
+    e.I64(at);
+    e.Bytes(key);
+  }
+  return e.Take();
 }
 
 bool SigInfo::Decode(std::string_view in, SigInfo& out) {
-  return DecodeWith(in, [&](const nlohmann::json& j) {
-    out.nodes = FromBinaryList(j.at("n"));
-    out.alias = j.at("a").get<bool>();
-    out.earliest_at = j.at("t").get<Micros>();
-    out.earliest_record = j.at("r").get<std::string>();
-    out.records = j.at("c").get<uint64_t>();
-  });
+  store::Decoder d(in);
+  uint8_t format = 0, alias = 0;
+  uint64_t n = 0;
+  if (!d.Byte(format) || format != kSigFormat || !d.Count(n)) return false;
+  out = SigInfo{};
+  out.nodes.resize(n);
+  for (auto& node : out.nodes) d.Bytes(node);
+  d.Byte(alias);
+  out.alias = alias != 0;
+  d.I64(out.earliest_at);
+  d.Bytes(out.earliest_record);
+  if (!d.Count(n)) return false;
+  out.keyed.resize(n);
+  for (auto& [at, key] : out.keyed) {
+    d.I64(at);
+    d.Bytes(key);
+  }
+  return d.done();
+}
+
+std::string RecordEntry::Encode() const {
+  store::Encoder e;
+  e.Byte(kRecordFormat);
+  e.Bytes(sig);
+  e.Bytes(content_hash);
+  e.Bytes(event_key);
+  e.I64(occurred_at);
+  return e.Take();
+}
+
+bool RecordEntry::Decode(std::string_view in, RecordEntry& out) {
+  store::Decoder d(in);
+  uint8_t format = 0;
+  if (!d.Byte(format) || format != kRecordFormat) return false;
+  d.Bytes(out.sig);
+  d.Bytes(out.content_hash);
+  d.Bytes(out.event_key);
+  d.I64(out.occurred_at);
+  return d.done();
 }
 
 std::string Cluster::Encode() const {
-  nlohmann::json j = {{"i", id},
-                      {"n", BinaryList(nodes)},
-                      {"s", BinaryList(sigs)},
-                      {"o", Binary(origin)},
-                      {"m", merged_ids}};
-  auto bytes = nlohmann::json::to_msgpack(j);
-  return {bytes.begin(), bytes.end()};
+  store::Encoder e;
+  e.Byte(kClusterFormat);
+  e.Bytes(id);
+  e.U64(nodes.size());
+  for (const auto& n : nodes) e.Bytes(n);
+  e.U64(sigs.size());
+  for (const auto& s : sigs) e.Bytes(s);
+  e.Bytes(origin);
+  e.U64(merged_ids.size());
+  for (const auto& m : merged_ids) e.Bytes(m);
+  return e.Take();
 }
 
 bool Cluster::Decode(std::string_view in, Cluster& out) {
-  return DecodeWith(in, [&](const nlohmann::json& j) {
-    out.id = j.at("i").get<std::string>();
-    out.nodes = FromBinaryList(j.at("n"));
-    out.sigs = FromBinaryList(j.at("s"));
-    out.origin = FromBinary(j.at("o"));
-    out.merged_ids = j.at("m").get<std::vector<std::string>>();
-  });
+  store::Decoder d(in);
+  uint8_t format = 0;
+  uint64_t n = 0;
+  if (!d.Byte(format) || format != kClusterFormat) return false;
+  out = Cluster{};
+  d.Bytes(out.id);
+  if (!d.Count(n)) return false;
+  out.nodes.resize(n);
+  for (auto& x : out.nodes) d.Bytes(x);
+  if (!d.Count(n)) return false;
+  out.sigs.resize(n);
+  for (auto& x : out.sigs) d.Bytes(x);
+  d.Bytes(out.origin);
+  if (!d.Count(n)) return false;
+  out.merged_ids.resize(n);
+  for (auto& x : out.merged_ids) d.Bytes(x);
+  return d.done();
 }
 
 }  // namespace seam::identity

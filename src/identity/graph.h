@@ -28,29 +28,45 @@ std::string ProfileIdForRecord(std::string_view record_key);
 // from their records' links).
 std::string ProfileIdForNode(std::string_view node_key);
 
-struct NodeInfo {
-  std::string type;
-  std::string value;  // normalised value (sealed at rest)
-  Micros first_seen = 0;
-  Micros last_seen = 0;
-  uint32_t sources = 0;  // bit per Channel
-  uint64_t records = 0;
-
-  std::string Encode() const;
-  static bool Decode(std::string_view in, NodeInfo& out);
-};
-
 struct SigInfo {
   std::vector<std::string> nodes;  // sorted node keys
   bool alias = false;
-  // The earliest record carrying exactly these nodes, by (time as sent, key):
-  // what profile ids derive from.
+  // The earliest immutable (online) record carrying exactly these nodes, by
+  // (time as sent, key); `earliest_record` is empty when there is none.
   Micros earliest_at = 0;
-  std::string earliest_record;
-  uint64_t records = 0;
+  std::string earliest_record;  // empty: no online record carries these nodes
+  // Replaceable records (POS receipts, CRM rows) carrying these nodes, sorted
+  // by (time as sent, key): one of them may be replaced or removed later, and
+  // the sig's earliest record must then be known without it.
+  std::vector<std::pair<Micros, std::string>> keyed;
+
+  bool empty() const { return earliest_record.empty() && keyed.empty(); }
+  // The earliest record of any kind: what profile ids derive from.
+  std::pair<Micros, std::string> Earliest() const;
 
   std::string Encode() const;
   static bool Decode(std::string_view in, SigInfo& out);
+};
+
+// A replaceable record's place in the graph, under its record key.
+struct RecordEntry {
+  std::string sig;           // the sig it was counted in
+  std::string content_hash;  // unchanged content on re-import is a no-op
+  std::string event_key;     // its timeline entry
+  Micros occurred_at = 0;
+
+  std::string Encode() const;
+  static bool Decode(std::string_view in, RecordEntry& out);
+};
+
+// The identifier index's value: the profile a node belongs to.
+struct ProfileRef {
+  std::string id;
+  std::string Encode() const { return id; }
+  static bool Decode(std::string_view in, ProfileRef& out) {
+    out.id = std::string(in);
+    return true;
+  }
 };
 
 struct Cluster {

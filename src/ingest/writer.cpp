@@ -1,15 +1,24 @@
 #include "ingest/writer.h"
 
+#include <pthread.h>
+
 #include <future>
 
 #include <spdlog/spdlog.h>
+
+#include "seam/crypto.h"
 
 namespace seam::ingest {
 
 using store::Cf;
 
 Writer::Writer(store::Store& store, identity::Resolver& resolver, Metrics& metrics, WriterOptions options)
-    : store_(store), resolver_(resolver), metrics_(metrics), options_(options) {}
+    : store_(store),
+      reader_(store),
+      resolver_(resolver),
+      profiles_(store, options.cache_objects),
+      metrics_(metrics),
+      options_(options) {}
 
 Writer::~Writer() { Stop(); }
 
@@ -29,7 +38,22 @@ void Writer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Writer::Derive(Record& r) const {
+  identity::DeriveKeys(resolver_.lookup_key(), r);
+  if (r.derived.sig_id.empty()) return;  // no identifier: rejected by the writer
+  r.derived.event_key = profile::EventKey(r.derived.sig_id, r.display_at, r.record_key);
+  const std::string json = profile::EventJson(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (r.replaceable && r.content_hash.empty()) r.content_hash = Sha256(r.derived.sig_id + json).substr(0, 16);
+  r.derived.sealed_event = store_.SealFor(Cf::kEvents, r.derived.event_key, json);
+}
+
 bool Writer::Submit(std::vector<Record> records, std::vector<int> indexes, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || queue_.size() >= options_.queue_capacity) return false;
+  }
+  // Off the writer thread, and outside the lock: hashing and sealing.
+  for (auto& r : records) Derive(r);
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= options_.queue_capacity) return false;
@@ -39,7 +63,7 @@ bool Writer::Submit(std::vector<Record> records, std::vector<int> indexes, Done 
   return true;
 }
 
-Status Writer::RunExclusive(const std::function<Status(store::WriteTxn&)>& fn) {
+Status Writer::RunExclusive(const std::function<Status(store::Batch&)>& fn) {
   std::promise<Status> promise;
   auto future = promise.get_future();
   {
@@ -53,6 +77,7 @@ Status Writer::RunExclusive(const std::function<Status(store::WriteTxn&)>& fn) {
 }
 
 void Writer::Loop() {
+  pthread_setname_np(pthread_self(), "seam-writer");  // visible in top -H and perf
   std::vector<Job> group;
   for (;;) {
     {
@@ -75,57 +100,125 @@ void Writer::Loop() {
   }
 }
 
+Status Writer::CommitGroup(store::Batch& batch) {
+  resolver_.Flush(batch);
+  profiles_.Flush(batch);
+  Status s = batch.Commit(options_.sync);
+  if (s.ok()) {
+    resolver_.Commit();
+    profiles_.Commit();
+  } else {
+    resolver_.Abort();
+    profiles_.Abort();
+  }
+  group_dedup_.clear();
+  return s;
+}
+
+Status Writer::ProcessRecord(const Record& r, store::Batch& batch, WriteOutcome& outcome, bool& commit_failed) {
+  // Rebuilding a sig's Stats from the stored timeline must see this group's
+  // entries: when a plan needs that, the group so far is committed first.
+  auto commit_if_needed = [&](const identity::Plan& plan) -> Status {
+    if (!profiles_.NeedsCommitBefore(plan)) return Status::Ok();
+    Status s = CommitGroup(batch);
+    if (!s.ok()) commit_failed = true;
+    return s;
+  };
+  if (r.replaceable) {
+    auto stored = resolver_.FindRecord(r.record_key);
+    if (!stored.ok()) return stored.status();
+    if (*stored != nullptr) {
+      if ((*stored)->content_hash == r.content_hash) {
+        outcome.duplicates += 1;  // re-imported unchanged: a no-op
+        return Status::Ok();
+      }
+      // A correction: the old version goes, then the new one comes in.
+      auto plan = resolver_.PlanRemove(r.record_key);
+      if (!plan.ok()) return plan.status();
+      if (plan->has_value()) {
+        if (Status s = commit_if_needed(**plan); !s.ok()) return s;
+        if (Status s = profiles_.Prepare(nullptr, **plan); !s.ok()) return s;
+        auto removed = resolver_.Apply(std::move(**plan), batch);
+        profiles_.Apply(nullptr, removed, batch);
+        outcome.replaced += 1;
+      }
+    }
+  }
+  auto plan = resolver_.PlanAdd(r);
+  if (!plan.ok()) return plan.status();
+  if (Status s = commit_if_needed(*plan); !s.ok()) return s;
+  if (Status s = profiles_.Prepare(&r, *plan); !s.ok()) return s;
+  auto result = resolver_.Apply(std::move(*plan), batch);
+  profiles_.Apply(&r, result, batch);
+  outcome.created.insert(result.created.begin(), result.created.end());
+  outcome.merges += result.retired.size();
+  return Status::Ok();
+}
+
 void Writer::ProcessGroup(std::vector<Job>& jobs) {
-  store::WriteTxn txn(store_);
+  store::Batch batch(store_);
   std::vector<WriteOutcome> outcomes(jobs.size());
   uint64_t stored = 0, merges = 0, created = 0;
 
   if (jobs.size() == 1 && jobs[0].exclusive) {
-    Status s = jobs[0].exclusive(txn);
-    if (s.ok()) s = txn.Commit(options_.sync);
+    Status s = jobs[0].exclusive(batch);
+    if (s.ok()) s = batch.Commit(options_.sync);
     outcomes[0].status = s;
     jobs[0].done(std::move(outcomes[0]));
     return;
   }
 
-  for (std::size_t j = 0; j < jobs.size(); ++j) {
+  Status fatal;
+  for (std::size_t j = 0; j < jobs.size() && fatal.ok(); ++j) {
     auto& job = jobs[j];
     for (std::size_t i = 0; i < job.records.size(); ++i) {
       const Record& r = job.records[i];
-      auto seen = txn.Get(Cf::kDedup, r.dedup_key);
-      if (seen.ok() && seen->has_value()) {
-        outcomes[j].accepted += 1;
-        outcomes[j].duplicates += 1;
-        continue;
-      }
-      txn.SetSavePoint();
-      Status s = seen.status();
-      if (s.ok()) {
-        auto resolved = resolver_.Resolve(r, txn);
-        s = resolved.status();
-        if (resolved.ok()) {
-          s = profiles_.Apply(r, *resolved, txn);
-          merges += resolved->retired.size();
-          created += resolved->created.size();
+      if (!r.replaceable) {
+        if (group_dedup_.count(r.dedup_key)) {
+          outcomes[j].accepted += 1;
+          outcomes[j].duplicates += 1;
+          continue;
+        }
+        auto seen = reader_.Get(Cf::kDedup, r.dedup_key);
+        if (!seen.ok()) {
+          outcomes[j].rejected.push_back({job.indexes[i], seen.status().error_code(), seen.status().message()});
+          continue;
+        }
+        if (seen->has_value()) {
+          outcomes[j].accepted += 1;
+          outcomes[j].duplicates += 1;
+          continue;
         }
       }
+      bool commit_failed = false;
+      const std::size_t merges_before = outcomes[j].merges, created_before = outcomes[j].created.size();
+      Status s = ProcessRecord(r, batch, outcomes[j], commit_failed);
+      if (commit_failed) {
+        fatal = s;
+        break;
+      }
       if (!s.ok()) {
-        // One bad record must not sink the group: undo it alone.
-        txn.RollbackToSavePoint();
+        // The record failed before changing anything (plans only read): it
+        // is rejected alone and the group goes on.
         spdlog::error("record rejected by the resolver: {}", s.message());
         outcomes[j].rejected.push_back({job.indexes[i], s.error_code(), s.message()});
         continue;
       }
-      txn.PopSavePoint();
-      txn.Put(Cf::kDedup, r.dedup_key, "");
+      if (!r.replaceable) {
+        batch.Put(Cf::kDedup, r.dedup_key, "");
+        group_dedup_.insert(r.dedup_key);
+      }
       outcomes[j].accepted += 1;
       stored += 1;
+      merges += outcomes[j].merges - merges_before;
+      created += outcomes[j].created.size() - created_before;
     }
   }
 
-  Status commit = txn.Commit(options_.sync);
+  Status commit = fatal.ok() ? CommitGroup(batch) : fatal;
   if (!commit.ok()) {
     spdlog::error("group commit failed: {}", commit.message());
+    if (fatal.ok()) batch.Clear();
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       WriteOutcome failed;
       failed.status = commit;

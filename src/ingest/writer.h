@@ -1,13 +1,18 @@
-// The single-writer stage with group commit. HTTP threads submit parsed
+// The single-writer stage with group commit. Ingest threads submit parsed
 // Records; one thread resolves everything queued, in arrival order, into one
 // WriteBatch, syncs the WAL once, and only then answers every request in the
 // group: acknowledged means durable, and many requests share one fsync.
+//
+// What can be computed without the graph — keyed hashes, the sig id, the
+// sealed timeline entry — is computed by Submit on the submitting thread,
+// so the writer thread spends its time on resolution alone.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -23,14 +28,18 @@ namespace seam::ingest {
 struct WriteOutcome {
   Status status;  // not ok: nothing of the request was made durable (503)
   std::size_t accepted = 0;    // stored now, or already stored (a retried messageId)
-  std::size_t duplicates = 0;  // of accepted: already stored before
+  std::size_t duplicates = 0;  // of accepted: already stored before (or unchanged on re-import)
+  std::size_t replaced = 0;    // of accepted: replaceable records whose earlier version was replaced
   std::vector<Rejection> rejected;
+  std::set<std::string> created;  // profile ids created by this request's records
+  std::size_t merges = 0;         // profile ids retired by this request's records
 };
 
 struct WriterOptions {
   std::size_t queue_capacity = 256;      // requests waiting; beyond it Submit refuses (429)
   std::size_t max_group_records = 20000; // records resolved per WAL sync at most
   bool sync = true;                      // false only in tests that prove durability tests can fail
+  std::size_t cache_objects = 200000;    // decoded graph/profile objects kept per table between groups
 };
 
 class Writer {
@@ -48,28 +57,37 @@ class Writer {
 
   // False when the queue is full or the writer is stopping: the caller
   // answers 429/503 with Retry-After and nothing was taken. Otherwise `done`
-  // is called exactly once, on the writer thread.
+  // is called exactly once, on the writer thread. `indexes[i]` is what a
+  // rejection of records[i] reports as its index.
   bool Submit(std::vector<Record> records, std::vector<int> indexes, Done done);
 
   // Runs `fn` on the writer thread between groups (for admin changes that
   // must not interleave with resolution); blocks until it ran.
-  Status RunExclusive(const std::function<Status(store::WriteTxn&)>& fn);
+  Status RunExclusive(const std::function<Status(store::Batch&)>& fn);
+
+  // The derivation Submit performs (public for tests and tools).
+  void Derive(Record& record) const;
 
  private:
   struct Job {
     std::vector<Record> records;
     std::vector<int> indexes;
     Done done;
-    std::function<Status(store::WriteTxn&)> exclusive;
+    std::function<Status(store::Batch&)> exclusive;
   };
   void Loop();
   void ProcessGroup(std::vector<Job>& jobs);
+  // One record into the group; a Status only for an internal failure of it.
+  Status ProcessRecord(const Record& record, store::Batch& batch, WriteOutcome& outcome, bool& committed_early);
+  Status CommitGroup(store::Batch& batch);
 
   store::Store& store_;
+  store::LiveReader reader_;
   identity::Resolver& resolver_;
   profile::ProfileWriter profiles_;
   Metrics& metrics_;
   WriterOptions options_;
+  std::set<std::string> group_dedup_;  // writer thread only
 
   std::mutex mu_;  // guards queue_ and stopping_
   std::condition_variable cv_;

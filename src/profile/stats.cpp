@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <tuple>
+
+#include "store/codec.h"
 
 namespace seam::profile {
 namespace {
@@ -10,6 +13,7 @@ namespace {
 // Segment e-commerce v2 names (SPEC §3).
 constexpr std::string_view kOrderCompleted = "Order Completed";
 constexpr std::string_view kOrderRefunded = "Order Refunded";
+constexpr uint8_t kStatsFormat = 1;
 
 template <typename T>
 bool Newer(const T& a, const T& b) {
@@ -25,12 +29,10 @@ std::optional<double> Number(const nlohmann::json& props, const char* key) {
   if (it == props.end()) return std::nullopt;
   if (it->is_number()) return it->get<double>();
   if (it->is_string()) {
-    try {
-      std::size_t used = 0;
-      double v = std::stod(it->get<std::string>(), &used);
-      if (used == it->get<std::string>().size() && std::isfinite(v)) return v;
-    } catch (const std::exception&) {
-    }
+    const auto& text = it->get_ref<const std::string&>();
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (!text.empty() && end == text.c_str() + text.size() && std::isfinite(v)) return v;
   }
   return std::nullopt;
 }
@@ -43,23 +45,39 @@ std::string StringOr(const nlohmann::json& props, const char* key, std::string f
   return fallback;
 }
 
-Order OrderFrom(const Record& r) {
+void Categories(const nlohmann::json& props, const char* list, std::vector<std::string>& out) {
+  auto it = props.find(list);
+  if (it == props.end() || !it->is_array()) return;
+  for (const auto& item : *it) {
+    if (!item.is_object()) continue;
+    auto c = item.find("category");
+    if (c != item.end() && c->is_string() && !c->get_ref<const std::string&>().empty())
+      out.push_back(c->get<std::string>());
+  }
+}
+
+Order OrderFrom(const Record& r, const char* amount_key, const char* fallback_key) {
   Order o;
   const auto& p = r.properties;
-  o.amount = Number(p, "revenue").value_or(Number(p, "total").value_or(0));
+  o.amount = Number(p, amount_key).value_or(Number(p, fallback_key).value_or(0));
   o.currency = StringOr(p, "currency", "");
   o.at = r.display_at;
   o.record_key = r.record_key;
   o.channel = static_cast<uint8_t>(r.channel);
-  if (auto it = p.find("products"); it != p.end() && it->is_array()) {
-    for (const auto& product : *it) {
-      if (!product.is_object()) continue;
-      auto c = product.find("category");
-      if (c != product.end() && c->is_string() && !c->get<std::string>().empty())
-        o.categories.push_back(c->get<std::string>());
-    }
-  }
+  Categories(p, "products", o.categories);
+  Categories(p, "items", o.categories);
+  o.store_id = StringOr(p, "store_id", "");
   return o;
+}
+
+void MergeSeen(Seen& into, const Seen& from) {
+  if (into.type.empty()) {
+    into.type = from.type;
+    into.value = from.value;
+  }
+  into.first = std::min(into.first, from.first);
+  into.last = std::max(into.last, from.last);
+  into.sources |= from.sources;
 }
 
 template <typename Map>
@@ -77,14 +95,39 @@ void MergeEarliest(Map& into, const Map& from) {
   }
 }
 
-nlohmann::json OrderJson(const Order& o) {
-  return {{"a", o.amount}, {"c", o.currency}, {"t", o.at}, {"r", o.record_key},
-          {"h", o.channel}, {"g", o.categories}};
+void EncodeOrder(store::Encoder& e, const std::string& id, const Order& o) {
+  e.Bytes(id);
+  e.Double(o.amount);
+  e.Bytes(o.currency);
+  e.I64(o.at);
+  e.Bytes(o.record_key);
+  e.Byte(o.channel);
+  e.U64(o.categories.size());
+  for (const auto& c : o.categories) e.Bytes(c);
+  e.Bytes(o.store_id);
 }
-Order OrderOf(const nlohmann::json& j) {
-  return {j.at("a").get<double>(), j.at("c").get<std::string>(), j.at("t").get<Micros>(),
-          j.at("r").get<std::string>(), j.at("h").get<uint8_t>(),
-          j.at("g").get<std::vector<std::string>>()};
+
+bool DecodeOrders(store::Decoder& d, std::map<std::string, Order>& out) {
+  uint64_t n = 0;
+  if (!d.Count(n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string id;
+    Order o;
+    uint64_t cats = 0;
+    d.Bytes(id);
+    d.Double(o.amount);
+    d.Bytes(o.currency);
+    d.I64(o.at);
+    d.Bytes(o.record_key);
+    d.Byte(o.channel);
+    if (!d.Count(cats)) return false;
+    o.categories.resize(cats);
+    for (auto& c : o.categories) d.Bytes(c);
+    d.Bytes(o.store_id);
+    if (!d.ok()) return false;
+    out.emplace(std::move(id), std::move(o));
+  }
+  return d.ok();
 }
 
 }  // namespace
@@ -92,13 +135,26 @@ Order OrderOf(const nlohmann::json& j) {
 void Stats::Apply(const Record& r) {
   first_seen = std::min(first_seen, r.display_at);
   last_seen = std::max(last_seen, r.display_at);
-  channels |= 1u << static_cast<unsigned>(r.channel);
+  const uint32_t bit = 1u << static_cast<unsigned>(r.channel);
+  channels |= bit;
   events += 1;
+  for (std::size_t i = 0; i < r.derived.node_keys.size(); ++i) {
+    Seen& s = identities[r.derived.node_keys[i]];
+    if (s.type.empty()) {
+      const Identifier& id = r.identifiers[r.derived.node_ids[i]];
+      s.type = id.type;
+      s.value = id.value;
+    }
+    s.first = std::min(s.first, r.display_at);
+    s.last = std::max(s.last, r.display_at);
+    s.sources |= bit;
+  }
   const auto channel = static_cast<uint8_t>(r.channel);
   for (auto it = r.traits.begin(); it != r.traits.end(); ++it) {
-    TraitValue v{it.value(), r.occurred_at, r.record_key, channel};
     auto cur = traits.find(it.key());
-    if (cur == traits.end() || Newer(v, cur->second)) traits[it.key()] = std::move(v);
+    if (cur != traits.end() && !Newer(TraitValue{{}, r.occurred_at, r.record_key, channel}, cur->second)) continue;
+    traits[it.key()] = TraitValue{it.value().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                                  r.occurred_at, r.record_key, channel};
   }
   for (auto it = r.consent.begin(); it != r.consent.end(); ++it) {
     if (!it.value().is_boolean()) continue;
@@ -108,10 +164,15 @@ void Stats::Apply(const Record& r) {
   }
   if (r.type == "track" && (r.event == kOrderCompleted || r.event == kOrderRefunded)) {
     const std::string id = StringOr(r.properties, "order_id", "msg:" + r.message_id);
-    Order o = OrderFrom(r);
+    Order o = OrderFrom(r, "revenue", "total");
     auto& into = r.event == kOrderCompleted ? orders : refunds;
     auto cur = into.find(id);
     if (cur == into.end() || Earlier(o, cur->second)) into[id] = std::move(o);
+  } else if (r.type == "transaction") {
+    // A POS receipt is its own order, keyed by its record key (store and
+    // transaction id); a return subtracts whatever the sign of its amount.
+    Order o = OrderFrom(r, "total_amount", "total");
+    (r.event == "return" ? refunds : orders)[r.record_key] = std::move(o);
   }
 }
 
@@ -120,6 +181,7 @@ void Stats::Merge(const Stats& o) {
   last_seen = std::max(last_seen, o.last_seen);
   channels |= o.channels;
   events += o.events;
+  for (const auto& [k, v] : o.identities) MergeSeen(identities[k], v);
   MergeNewest(traits, o.traits);
   MergeNewest(consent, o.consent);
   MergeEarliest(orders, o.orders);
@@ -127,47 +189,95 @@ void Stats::Merge(const Stats& o) {
 }
 
 std::string Stats::Encode() const {
-  nlohmann::json j;
-  j["f"] = first_seen;
-  j["l"] = last_seen;
-  j["c"] = channels;
-  j["e"] = events;
-  auto& t = j["t"] = nlohmann::json::object();
-  for (const auto& [k, v] : traits) t[k] = {{"v", v.value}, {"t", v.at}, {"r", v.record_key}, {"h", v.channel}};
-  auto& o = j["o"] = nlohmann::json::object();
-  for (const auto& [k, v] : orders) o[k] = OrderJson(v);
-  auto& rf = j["x"] = nlohmann::json::object();
-  for (const auto& [k, v] : refunds) rf[k] = OrderJson(v);
-  auto& cs = j["k"] = nlohmann::json::object();
-  for (const auto& [k, v] : consent) cs[k] = {{"g", v.granted}, {"t", v.at}, {"r", v.record_key}, {"h", v.channel}};
-  auto bytes = nlohmann::json::to_msgpack(j);
-  return {bytes.begin(), bytes.end()};
+  store::Encoder e;
+  e.Byte(kStatsFormat);
+  e.I64(first_seen);
+  e.I64(last_seen);
+  e.U64(channels);
+  e.U64(events);
+  e.U64(identities.size());
+  for (const auto& [k, s] : identities) {
+    e.Bytes(k);
+    e.Bytes(s.type);
+    e.Bytes(s.value);
+    e.I64(s.first);
+    e.I64(s.last);
+    e.U64(s.sources);
+  }
+  e.U64(traits.size());
+  for (const auto& [k, t] : traits) {
+    e.Bytes(k);
+    e.Bytes(t.json);
+    e.I64(t.at);
+    e.Bytes(t.record_key);
+    e.Byte(t.channel);
+  }
+  e.U64(orders.size());
+  for (const auto& [k, o] : orders) EncodeOrder(e, k, o);
+  e.U64(refunds.size());
+  for (const auto& [k, o] : refunds) EncodeOrder(e, k, o);
+  e.U64(consent.size());
+  for (const auto& [k, c] : consent) {
+    e.Bytes(k);
+    e.Byte(c.granted ? 1 : 0);
+    e.I64(c.at);
+    e.Bytes(c.record_key);
+    e.Byte(c.channel);
+  }
+  return e.Take();
 }
 
 bool Stats::Decode(std::string_view in, Stats& out) {
-  auto j = nlohmann::json::from_msgpack(in.begin(), in.end(), true, false);
-  if (j.is_discarded() || !j.is_object()) return false;
-  try {
-    out.first_seen = j.at("f").get<Micros>();
-    out.last_seen = j.at("l").get<Micros>();
-    out.channels = j.at("c").get<uint32_t>();
-    out.events = j.at("e").get<uint64_t>();
-    for (auto it = j.at("t").begin(); it != j.at("t").end(); ++it) {
-      const auto& v = it.value();
-      out.traits[it.key()] = {v.at("v"), v.at("t").get<Micros>(), v.at("r").get<std::string>(),
-                              v.at("h").get<uint8_t>()};
-    }
-    for (auto it = j.at("o").begin(); it != j.at("o").end(); ++it) out.orders[it.key()] = OrderOf(it.value());
-    for (auto it = j.at("x").begin(); it != j.at("x").end(); ++it) out.refunds[it.key()] = OrderOf(it.value());
-    for (auto it = j.at("k").begin(); it != j.at("k").end(); ++it) {
-      const auto& v = it.value();
-      out.consent[it.key()] = {v.at("g").get<bool>(), v.at("t").get<Micros>(), v.at("r").get<std::string>(),
-                               v.at("h").get<uint8_t>()};
-    }
-    return true;
-  } catch (const nlohmann::json::exception&) {
-    return false;
+  store::Decoder d(in);
+  uint8_t format = 0;
+  if (!d.Byte(format) || format != kStatsFormat) return false;
+  out = Stats{};
+  uint64_t n = 0;
+  d.I64(out.first_seen);
+  d.I64(out.last_seen);
+  d.U32(out.channels);
+  d.U64(out.events);
+  if (!d.Count(n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string k;
+    Seen s;
+    d.Bytes(k);
+    d.Bytes(s.type);
+    d.Bytes(s.value);
+    d.I64(s.first);
+    d.I64(s.last);
+    d.U32(s.sources);
+    if (!d.ok()) return false;
+    out.identities.emplace(std::move(k), std::move(s));
   }
+  if (!d.Count(n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string k;
+    TraitValue t;
+    d.Bytes(k);
+    d.Bytes(t.json);
+    d.I64(t.at);
+    d.Bytes(t.record_key);
+    d.Byte(t.channel);
+    if (!d.ok()) return false;
+    out.traits.emplace(std::move(k), std::move(t));
+  }
+  if (!DecodeOrders(d, out.orders) || !DecodeOrders(d, out.refunds)) return false;
+  if (!d.Count(n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string k;
+    ConsentValue c;
+    uint8_t granted = 0;
+    d.Bytes(k);
+    d.Byte(granted);
+    d.I64(c.at);
+    d.Bytes(c.record_key);
+    d.Byte(c.channel);
+    c.granted = granted != 0;
+    if (!d.ok()) return false;
+    out.consent.emplace(std::move(k), std::move(c));
+  }
+  return d.done();
 }
 
 nlohmann::json ChannelList(uint32_t mask) {
@@ -188,13 +298,19 @@ nlohmann::json RenderComputed(const Stats& s, const std::string& base_currency) 
   int64_t online = 0, offline = 0;
   std::map<std::string, double> by_currency;
   std::optional<Micros> last_order;
+  std::optional<std::pair<Micros, std::string>> last_store;  // (time, store) of the latest receipt
   std::map<std::string, int> categories;
   auto currency_of = [&](const Order& o) { return o.currency.empty() ? base_currency : o.currency; };
+  auto store_visit = [&](const Order& o) {
+    if (o.channel != static_cast<uint8_t>(Channel::kPos) || o.store_id.empty()) return;
+    if (!last_store || std::make_pair(o.at, o.store_id) > *last_store) last_store = std::make_pair(o.at, o.store_id);
+  };
   for (const auto& [id, o] : s.orders) {
     (o.channel == static_cast<uint8_t>(Channel::kPos) ? offline : online) += 1;
     by_currency[currency_of(o)] += o.amount;
     if (!last_order || o.at > *last_order) last_order = o.at;
     for (const auto& cat : o.categories) categories[cat] += 1;
+    store_visit(o);
   }
   for (const auto& [id, r] : s.refunds) {
     // A refund without an amount refunds the whole order it names.
@@ -208,6 +324,7 @@ nlohmann::json RenderComputed(const Stats& s, const std::string& base_currency) 
       }
     }
     by_currency[currency] -= amount;
+    store_visit(r);
   }
   const int64_t orders = online + offline;
   const double revenue = by_currency.count(base_currency) ? by_currency[base_currency] : 0.0;
@@ -222,7 +339,7 @@ nlohmann::json RenderComputed(const Stats& s, const std::string& base_currency) 
   c["revenue_by_currency"] = other;
   c["aov"] = orders > 0 ? revenue / static_cast<double>(orders) : 0.0;
   c["last_order_at"] = last_order ? nlohmann::json(FormatIso8601(*last_order)) : nlohmann::json(nullptr);
-  c["last_store_id"] = nullptr;
+  c["last_store_id"] = last_store ? nlohmann::json(last_store->second) : nlohmann::json(nullptr);
   std::vector<std::pair<std::string, int>> cats(categories.begin(), categories.end());
   std::stable_sort(cats.begin(), cats.end(), [](auto& a, auto& b) { return a.second > b.second; });
   auto top = nlohmann::json::array();
@@ -233,7 +350,7 @@ nlohmann::json RenderComputed(const Stats& s, const std::string& base_currency) 
 
 nlohmann::json RenderTraits(const Stats& s) {
   auto out = nlohmann::json::object();
-  for (const auto& [k, v] : s.traits) out[k] = v.value;
+  for (const auto& [k, v] : s.traits) out[k] = nlohmann::json::parse(v.json, nullptr, false);
   return out;
 }
 

@@ -1,4 +1,4 @@
-// What a profile knows beyond its identifiers: traits with survivorship,
+// What a profile knows: its identifiers as seen, traits with survivorship,
 // consent, and the inputs of computed traits. One Stats is kept per sig and
 // one per profile; the profile's is the fold (Merge) of its sigs', and Merge
 // is commutative and associative, so a profile's view does not depend on the
@@ -17,20 +17,30 @@
 
 namespace seam::profile {
 
+// One identifier value as its records saw it.
+struct Seen {
+  std::string type;
+  std::string value;  // normalised
+  Micros first = std::numeric_limits<Micros>::max();
+  Micros last = std::numeric_limits<Micros>::min();
+  uint32_t sources = 0;  // bit per Channel
+};
+
 struct TraitValue {
-  nlohmann::json value;
+  std::string json;        // the value as JSON text
   Micros at = 0;           // the record's own time: survivorship is "most recent"
   std::string record_key;  // tie-break, so equal times still pick one winner
   uint8_t channel = 0;
 };
 
 struct Order {
-  double amount = 0;
+  double amount = 0;  // as sent; returns and refunds subtract its absolute value
   std::string currency;
   Micros at = 0;
   std::string record_key;
   uint8_t channel = 0;
   std::vector<std::string> categories;
+  std::string store_id;  // POS receipts
 };
 
 struct ConsentValue {
@@ -45,11 +55,13 @@ struct Stats {
   Micros last_seen = std::numeric_limits<Micros>::min();
   uint32_t channels = 0;
   uint64_t events = 0;
+  std::map<std::string, Seen> identities;  // node key -> how it was seen
   std::map<std::string, TraitValue> traits;
-  std::map<std::string, Order> orders;   // by order id: an order counts once
-  std::map<std::string, Order> refunds;  // by order id (else message id)
+  std::map<std::string, Order> orders;   // by order id (online) or receipt key (POS): counted once
+  std::map<std::string, Order> refunds;  // online refunds by order id, POS returns by receipt key
   std::map<std::string, ConsentValue> consent;
 
+  // REQUIRES: record.derived.node_keys filled (ingest::Writer::Derive).
   void Apply(const Record& record);
   void Merge(const Stats& other);
 

@@ -78,25 +78,23 @@ Result<identity::Cluster> ProfileQuery::Find(store::Reader& reader, std::string_
   return ClusterOfNode(reader, *node);
 }
 
-Result<nlohmann::json> ProfileQuery::RenderIdentities(store::Reader& reader, const identity::Cluster& c) {
+nlohmann::json ProfileQuery::RenderIdentities(const identity::Cluster& c, const profile::Stats& stats) const {
   struct Row {
     int priority;
-    nlohmann::json json;
     std::string sort_value;
+    nlohmann::json json;
   };
   std::vector<Row> rows;
   for (const auto& node : c.nodes) {
-    auto v = reader.Get(Cf::kNodes, node);
-    if (!v.ok()) return v.status();
-    identity::NodeInfo info;
-    if (!v->has_value() || !identity::NodeInfo::Decode(**v, info)) return Status::Internal("corrupt node value");
-    rows.push_back({policy_.RuleFor(info.type).priority,
-                    {{"type", info.type},
-                     {"value", info.value},
-                     {"first_seen", FormatIso8601(info.first_seen)},
-                     {"last_seen", FormatIso8601(info.last_seen)},
-                     {"sources", profile::ChannelList(info.sources)}},
-                    info.type + '\0' + info.value});
+    auto it = stats.identities.find(node);
+    if (it == stats.identities.end()) continue;  // not seen on any record (cannot happen after a fold)
+    const profile::Seen& s = it->second;
+    rows.push_back({policy_.RuleFor(s.type).priority, s.type + '\0' + s.value,
+                    {{"type", s.type},
+                     {"value", s.value},
+                     {"first_seen", FormatIso8601(s.first)},
+                     {"last_seen", FormatIso8601(s.last)},
+                     {"sources", profile::ChannelList(s.sources)}}});
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     return std::tie(a.priority, a.sort_value) < std::tie(b.priority, b.sort_value);
@@ -110,12 +108,10 @@ Result<nlohmann::json> ProfileQuery::Profile(std::string_view ref) {
   store::ReadView view(store_);
   auto cluster = Find(view, ref);
   if (!cluster.ok()) return cluster.status();
-  auto identities = RenderIdentities(view, *cluster);
-  if (!identities.ok()) return identities.status();
   auto stats = profile::LoadStats(view, Cf::kProfiles, cluster->id);
   if (!stats.ok()) return stats.status();
   return nlohmann::json{{"profile_id", cluster->id},
-                        {"identities", std::move(*identities)},
+                        {"identities", RenderIdentities(*cluster, *stats)},
                         {"traits", profile::RenderTraits(*stats)},
                         {"computed", profile::RenderComputed(*stats, config_.base_currency)},
                         {"consent", profile::RenderConsent(*stats)},
@@ -127,9 +123,9 @@ Result<nlohmann::json> ProfileQuery::Identities(std::string_view ref) {
   store::ReadView view(store_);
   auto cluster = Find(view, ref);
   if (!cluster.ok()) return cluster.status();
-  auto identities = RenderIdentities(view, *cluster);
-  if (!identities.ok()) return identities.status();
-  return nlohmann::json{{"profile_id", cluster->id}, {"identities", std::move(*identities)}};
+  auto stats = profile::LoadStats(view, Cf::kProfiles, cluster->id);
+  if (!stats.ok()) return stats.status();
+  return nlohmann::json{{"profile_id", cluster->id}, {"identities", RenderIdentities(*cluster, *stats)}};
 }
 
 Result<nlohmann::json> ProfileQuery::Traits(std::string_view ref) {
@@ -170,7 +166,7 @@ Result<nlohmann::json> ProfileQuery::Events(std::string_view ref, const EventsQu
       }
       if (!q.channel.empty() && e.value("channel", "") != q.channel) return true;
       if (!q.type.empty() && e.value("type", "") != q.type) return true;
-      page.emplace_back(std::move(suffix), std::move(e));
+      page.emplace_back(std::move(suffix), profile::PublicEvent(std::move(e)));
       return ++taken < q.limit + 1;
     });
     if (!s.ok()) return s;

@@ -10,6 +10,7 @@
 #include "identity/clusterer.h"
 #include "identity/graph.h"
 #include "ingest/segment.h"
+#include "profile/stats.h"
 #include "seam/config.h"
 #include "seam/normalize.h"
 #include "store/store.h"
@@ -39,7 +40,7 @@ class ProfileQuery {
 
  private:
   Result<identity::Cluster> Find(store::Reader& reader, std::string_view ref);
-  Result<nlohmann::json> RenderIdentities(store::Reader& reader, const identity::Cluster& c);
+  nlohmann::json RenderIdentities(const identity::Cluster& c, const profile::Stats& stats) const;
 
   store::Store& store_;
   const Config& config_;

@@ -125,7 +125,9 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
   a.normalizer = std::make_unique<Normalizer>(c.default_region);
   a.blocklist = std::make_unique<ingest::Blocklist>(c.blocklist, *a.normalizer, c.identifier_types);
   a.policy = identity::PolicyFromConfig(c);
-  a.resolver = std::make_unique<identity::Resolver>(a.policy, a.secrets.lookup, c.max_component_signatures);
+  identity::Resolver::Options ro;
+  ro.max_component_sigs = c.max_component_signatures;
+  a.resolver = std::make_unique<identity::Resolver>(*a.store, a.policy, a.secrets.lookup, ro);
   ingest::WriterOptions wo;
   wo.queue_capacity = static_cast<std::size_t>(c.queue_capacity);
   wo.max_group_records = static_cast<std::size_t>(c.max_group_records);

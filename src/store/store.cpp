@@ -5,18 +5,20 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
 
+#include <algorithm>
 #include <array>
+#include <tuple>
 #include <filesystem>
 
 namespace seam::store {
 namespace {
 
 constexpr std::array<const char*, static_cast<int>(Cf::kCount)> kCfNames = {
-    "default", "dedup", "nodes", "node_sigs", "sigs",
-    "node_profile", "clusters", "id_origins", "sig_stats", "profiles", "events"};
+    "default", "dedup", "node_sigs", "sigs",
+    "node_profile", "clusters", "id_origins", "sig_stats", "profiles", "events", "records"};
 
 Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return Status::Ok();
@@ -55,8 +57,8 @@ Status ScanIterator(rocksdb::Iterator* it, std::string_view prefix, std::string_
 const char* CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }
 
 bool CfIsSealed(Cf cf) {
-  return cf == Cf::kNodes || cf == Cf::kSigs || cf == Cf::kSigStats || cf == Cf::kProfiles ||
-         cf == Cf::kEvents;
+  return cf == Cf::kSigs || cf == Cf::kSigStats || cf == Cf::kProfiles ||
+         cf == Cf::kEvents || cf == Cf::kRecords;
 }
 
 void PutBigEndian64(std::string& out, uint64_t v) {
@@ -102,6 +104,10 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Se
 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.compression = CompressionFor(options.compression);
+  // Most writer reads are misses (a new messageId, a new sig): a memtable
+  // bloom filter answers them without walking the skip list.
+  cf_options.memtable_prefix_bloom_size_ratio = 0.02;
+  cf_options.memtable_whole_key_filtering = true;
   cf_options.write_buffer_size = 32u << 20;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
@@ -195,69 +201,81 @@ Status Store::ScanMeta(std::string_view prefix,
                       });
 }
 
-// ---- WriteTxn ----
+// ---- Batch ----
 
-WriteTxn::WriteTxn(Store& store)
-    : store_(store),
-      batch_(std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
-                                                            /*overwrite_key=*/true)) {}
+Batch::Batch(Store& store) : store_(store) {}
 
-WriteTxn::~WriteTxn() = default;
+Batch::~Batch() = default;
 
-Result<std::optional<std::string>> WriteTxn::Get(Cf cf, std::string_view key) {
+void Batch::Put(Cf cf, std::string_view key, std::string_view value) {
+  PutSealed(cf, key, store_.SealFor(cf, key, value));
+}
+
+void Batch::PutSealed(Cf cf, std::string_view key, std::string_view sealed) {
+  bytes_ += key.size() + sealed.size();
+  ops_.push_back({cf, std::string(key), std::string(sealed), false});
+}
+
+void Batch::Delete(Cf cf, std::string_view key) {
+  bytes_ += key.size();
+  ops_.push_back({cf, std::string(key), {}, true});
+}
+
+std::size_t Batch::count() const { return ops_.size(); }
+std::size_t Batch::data_size() const { return bytes_; }
+
+Status Batch::Commit(bool sync) {
+  if (ops_.empty()) return Status::Ok();
+  if (store_.failed_) {
+    Clear();
+    return Status::Unavailable("store failed a write earlier; restart to recover");
+  }
+  // Stable: a later write to the same key still wins.
+  std::stable_sort(ops_.begin(), ops_.end(), [](const Op& a, const Op& b) {
+    return std::tie(a.cf, a.key) < std::tie(b.cf, b.key);
+  });
+  rocksdb::WriteBatch batch(bytes_ + 32 * ops_.size());
+  for (const auto& op : ops_) {
+    rocksdb::Slice key(op.key.data(), op.key.size());
+    if (op.del)
+      batch.Delete(store_.handle(op.cf), key).PermitUncheckedError();
+    else
+      batch.Put(store_.handle(op.cf), key, rocksdb::Slice(op.value.data(), op.value.size())).PermitUncheckedError();
+  }
+  Clear();
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  auto s = store_.db_->Write(wo, &batch);
+  if (!s.ok()) store_.failed_ = true;
+  return FromRocks(s);
+}
+
+void Batch::Clear() {
+  ops_.clear();
+  bytes_ = 0;
+}
+
+// ---- LiveReader ----
+
+Result<std::optional<std::string>> LiveReader::Get(Cf cf, std::string_view key) {
   std::string value;
-  auto s = batch_->GetFromBatchAndDB(store_.db_.get(), rocksdb::ReadOptions(), store_.handle(cf),
-                                     rocksdb::Slice(key.data(), key.size()), &value);
+  auto s = store_.db_->Get(rocksdb::ReadOptions(), store_.handle(cf), rocksdb::Slice(key.data(), key.size()),
+                           &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s);
   return store_.OpenFor(cf, key, std::move(value));
 }
 
-Status WriteTxn::Scan(Cf cf, std::string_view prefix,
-                      const std::function<bool(std::string_view, std::string_view)>& fn) {
+Status LiveReader::Scan(Cf cf, std::string_view prefix,
+                        const std::function<bool(std::string_view, std::string_view)>& fn) {
   return ScanFrom(cf, prefix, prefix, fn);
 }
 
-Status WriteTxn::ScanFrom(Cf cf, std::string_view prefix, std::string_view start,
-                          const std::function<bool(std::string_view, std::string_view)>& fn) {
-  auto* base = store_.db_->NewIterator(rocksdb::ReadOptions(), store_.handle(cf));
-  auto* it = batch_->NewIteratorWithBase(store_.handle(cf), base);
-  return ScanIterator(it, prefix, start, fn, [&](std::string_view k, std::string v) {
-    return store_.OpenFor(cf, k, std::move(v));
-  });
+Status LiveReader::ScanFrom(Cf cf, std::string_view prefix, std::string_view start,
+                            const std::function<bool(std::string_view, std::string_view)>& fn) {
+  return ScanIterator(store_.db_->NewIterator(rocksdb::ReadOptions(), store_.handle(cf)), prefix, start, fn,
+                      [&](std::string_view k, std::string v) { return store_.OpenFor(cf, k, std::move(v)); });
 }
-
-void WriteTxn::Put(Cf cf, std::string_view key, std::string_view value) {
-  std::string stored = store_.SealFor(cf, key, value);
-  batch_->Put(store_.handle(cf), rocksdb::Slice(key.data(), key.size()), stored).PermitUncheckedError();
-}
-
-void WriteTxn::Delete(Cf cf, std::string_view key) {
-  batch_->Delete(store_.handle(cf), rocksdb::Slice(key.data(), key.size())).PermitUncheckedError();
-}
-
-void WriteTxn::SetSavePoint() { batch_->SetSavePoint(); }
-void WriteTxn::RollbackToSavePoint() { batch_->RollbackToSavePoint().PermitUncheckedError(); }
-void WriteTxn::PopSavePoint() { batch_->PopSavePoint().PermitUncheckedError(); }
-
-std::size_t WriteTxn::count() const { return batch_->GetWriteBatch()->Count(); }
-std::size_t WriteTxn::data_size() const { return batch_->GetWriteBatch()->GetDataSize(); }
-
-Status WriteTxn::Commit(bool sync) {
-  if (count() == 0) return Status::Ok();
-  if (store_.failed_) {
-    batch_->Clear();
-    return Status::Unavailable("store failed a write earlier; restart to recover");
-  }
-  rocksdb::WriteOptions wo;
-  wo.sync = sync;
-  auto s = store_.db_->Write(wo, batch_->GetWriteBatch());
-  batch_->Clear();
-  if (!s.ok()) store_.failed_ = true;
-  return FromRocks(s);
-}
-
-void WriteTxn::Clear() { batch_->Clear(); }
 
 // ---- ReadView ----
 

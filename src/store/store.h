@@ -21,7 +21,7 @@ class DB;
 class ColumnFamilyHandle;
 class Env;
 class Snapshot;
-class WriteBatchWithIndex;
+class WriteBatch;
 class Cache;
 class WriteBufferManager;
 }  // namespace rocksdb
@@ -32,7 +32,6 @@ namespace seam::store {
 enum class Cf : int {
   kMeta = 0,     // "default": schema version, auth keys
   kDedup,        // write key id \0 messageId -> ""             (outlives erasure)
-  kNodes,        // node key -> NodeInfo                         (sealed)
   kNodeSigs,     // node key | sig id -> ""                      (graph adjacency)
   kSigs,         // sig id -> SigInfo                            (sealed)
   kNodeProfile,  // node key -> profile id                       (identifier index)
@@ -41,9 +40,9 @@ enum class Cf : int {
   kSigStats,     // sig id -> Stats (traits, computed inputs)    (sealed)
   kProfiles,     // profile id -> Stats folded over its sigs     (sealed)
   kEvents,       // sig id | inverted time | record hash -> event (sealed)
+  kRecords,      // record key of a replaceable record -> RecordEntry
   kCount
 };
-
 const char* CfName(Cf cf);
 bool CfIsSealed(Cf cf);
 
@@ -71,39 +70,58 @@ class Reader {
 
 class Store;
 
-// A group of changes that commit atomically (one WriteBatch), readable before
-// commit (reads see the group's own writes, then the database).
-// Not thread-safe: the single writer owns it.
-class WriteTxn final : public Reader {
+// A group of changes that commit atomically: one RocksDB WriteBatch, synced
+// on commit when asked (acknowledged means durable). Write-only: the single
+// writer keeps what it reads and changes in ObjectTables (object_table.h), so
+// the batch needs no index. Not thread-safe.
+class Batch {
  public:
-  explicit WriteTxn(Store& store);
-  ~WriteTxn() override;
-  WriteTxn(const WriteTxn&) = delete;
-  WriteTxn& operator=(const WriteTxn&) = delete;
+  struct Op {
+    Cf cf;
+    std::string key;
+    std::string value;
+    bool del = false;
+  };
+  explicit Batch(Store& store);
+  ~Batch();
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
 
+  // Seals the value when `cf` is a sealed family.
+  void Put(Cf cf, std::string_view key, std::string_view value);
+  // A value already sealed for (cf, key) by Store::SealFor (on another thread).
+  void PutSealed(Cf cf, std::string_view key, std::string_view sealed);
+  void Delete(Cf cf, std::string_view key);
+
+  std::size_t count() const;
+  std::size_t data_size() const;
+  // Commits with the WAL synced when `sync`. The batch is empty afterwards,
+  // whatever the outcome.
+  Status Commit(bool sync);
+  void Clear();
+
+ private:
+  Store& store_;
+  // Kept here and written in (family, key) order at commit: memtable inserts
+  // in key order reuse the skip list's last position instead of searching
+  // from the top for every key, which was most of the writer's time.
+  std::vector<Op> ops_;
+  std::size_t bytes_ = 0;
+};
+
+// Reads the latest committed state, without a snapshot: what the single
+// writer uses, since nothing else writes identity or profile data.
+class LiveReader final : public Reader {
+ public:
+  explicit LiveReader(Store& store) : store_(store) {}
   Result<std::optional<std::string>> Get(Cf cf, std::string_view key) override;
   Status Scan(Cf cf, std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) override;
   Status ScanFrom(Cf cf, std::string_view prefix, std::string_view start,
                   const std::function<bool(std::string_view, std::string_view)>& fn) override;
-  void Put(Cf cf, std::string_view key, std::string_view value);
-  void Delete(Cf cf, std::string_view key);
-
-  // Savepoints let one record's changes be undone without losing the group's.
-  void SetSavePoint();
-  void RollbackToSavePoint();
-  void PopSavePoint();
-
-  std::size_t count() const;
-  std::size_t data_size() const;
-  // Commits with the WAL synced when `sync` (acknowledged means durable).
-  Status Commit(bool sync);
-  // Drops everything since the last commit.
-  void Clear();
 
  private:
   Store& store_;
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
 };
 
 // A consistent read-only view (RocksDB snapshot). Thread-compatible: one per request.
@@ -151,14 +169,17 @@ class Store {
   bool failed() const { return failed_.load(); }
 
   const Sealer& sealer() const { return sealer_; }
+  // The stored form of `value` under (cf, key): sealed for sealed families.
+  // Thread-safe, so ingest threads can seal timeline values off the writer.
+  std::string SealFor(Cf cf, std::string_view key, std::string_view value) const;
   const std::string& path() const { return path_; }
 
  private:
-  friend class WriteTxn;
+  friend class Batch;
+  friend class LiveReader;
   friend class ReadView;
   Store(const Sealer& sealer, std::string path);
   rocksdb::ColumnFamilyHandle* handle(Cf cf) const { return handles_[static_cast<int>(cf)]; }
-  std::string SealFor(Cf cf, std::string_view key, std::string_view value) const;
   Result<std::optional<std::string>> OpenFor(Cf cf, std::string_view key, std::string value) const;
 
   const Sealer& sealer_;

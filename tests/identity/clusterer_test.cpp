@@ -30,7 +30,6 @@ ComponentSig Sig(std::vector<std::pair<std::string, std::string>> ids, Micros at
   s.info.alias = alias;
   s.info.earliest_at = at;
   s.info.earliest_record = std::move(record);
-  s.info.records = 1;
   s.id = MakeSigId(s.info.nodes, alias);
   return s;
 }

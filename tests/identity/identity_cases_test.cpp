@@ -130,8 +130,8 @@ std::string RunCase(const Case& c, const std::vector<std::size_t>& order, std::s
   opts.path = dir.str();
   auto st = store::Store::Open(opts, sealer);
   EXPECT_TRUE(st.ok()) << st.status().message();
-  Resolver resolver(TestPolicy(), TestKey(), 1000);
-  profile::ProfileWriter profiles;
+  Resolver resolver(**st, TestPolicy(), TestKey(), Resolver::Options{});
+  profile::ProfileWriter profiles(**st, 1000);
 
   std::map<std::string, std::string> node_names, id_names;
   for (const auto& cr : c.records) {
@@ -143,11 +143,20 @@ std::string RunCase(const Case& c, const std::vector<std::size_t>& order, std::s
     }
   }
   for (std::size_t i : order) {
-    store::WriteTxn txn(**st);
-    auto resolved = resolver.Resolve(c.records[i].record, txn);
-    EXPECT_TRUE(resolved.ok()) << resolved.status().message();
-    EXPECT_TRUE(profiles.Apply(c.records[i].record, *resolved, txn).ok());
-    EXPECT_TRUE(txn.Commit(false).ok());
+    Record record = c.records[i].record;
+    DeriveKeys(TestKey(), record);
+    store::Batch batch(**st);
+    auto plan = resolver.PlanAdd(record);
+    EXPECT_TRUE(plan.ok()) << plan.status().message();
+    if (!plan.ok()) continue;
+    EXPECT_TRUE(profiles.Prepare(&record, *plan).ok());
+    auto resolved = resolver.Apply(std::move(*plan), batch);
+    profiles.Apply(&record, resolved, batch);
+    resolver.Flush(batch);
+    profiles.Flush(batch);
+    EXPECT_TRUE(batch.Commit(false).ok());
+    resolver.Commit();
+    profiles.Commit();
   }
 
   store::ReadView view(**st);

@@ -38,7 +38,7 @@ class WriterTest : public ::testing::Test {
     store_ = std::move(*store::Store::Open(o, sealer_));
     identity::LinkPolicy policy;
     policy.types = {{"user_id", {1, 1}}};
-    resolver_ = std::make_unique<identity::Resolver>(policy, K(), 1000);
+    resolver_ = std::make_unique<identity::Resolver>(*store_, policy, K(), identity::Resolver::Options{});
     WriterOptions wo;
     wo.queue_capacity = 2;
     writer_ = std::make_unique<Writer>(*store_, *resolver_, metrics_, wo);
@@ -68,7 +68,7 @@ TEST_F(WriterTest, FullQueueRefusesInsteadOfGrowing) {
   std::promise<void> entered, release;
   auto release_future = release.get_future().share();
   std::thread blocker([&] {
-    Status s = writer_->RunExclusive([&](store::WriteTxn&) {
+    Status s = writer_->RunExclusive([&](store::Batch&) {
       entered.set_value();
       release_future.wait();
       return Status::Ok();

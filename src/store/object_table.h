@@ -1,0 +1,151 @@
+// The single writer's decoded view of one column family: the objects a group
+// of records reads and changes, over an LRU cache of clean objects, over the
+// store. A group's changes stay decoded in memory and are encoded, sealed and
+// written once, when the group is flushed into its batch — so a profile that
+// a thousand events touch in one group is written once, not a thousand times,
+// and a hot profile is decoded once, not on every event.
+//
+// Protocol per group: Get (fallible: reads the store on a miss), then
+// Mutable/Put/Erase (infallible), then Flush into the group's Batch, then
+// Commit (the batch is durable: changes become clean cache entries) or Abort
+// (the batch failed: changes are dropped, the cache forgets those keys).
+// Pointers returned by Get and Mutable stay valid until Commit or Abort.
+// Not thread-safe: owned by the writer thread.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "seam/status.h"
+#include "store/store.h"
+
+namespace seam::store {
+
+// Lets unordered maps keyed by std::string be searched with a string_view.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// T needs `std::string Encode() const` and `static bool Decode(std::string_view, T&)`.
+template <typename T>
+class ObjectTable {
+ public:
+  // `capacity`: clean objects kept between groups (0: none).
+  ObjectTable(Cf cf, std::size_t capacity) : cf_(cf), capacity_(capacity) {}
+  ObjectTable(const ObjectTable&) = delete;
+  ObjectTable& operator=(const ObjectTable&) = delete;
+
+  // The object under `key`, or nullptr when there is none.
+  Result<const T*> Get(Reader& reader, std::string_view key) {
+    auto e = Load(reader, key);
+    if (!e.ok()) return e.status();
+    return (*e)->value ? &*(*e)->value : static_cast<const T*>(nullptr);
+  }
+
+  // The object under `key` for changing, created empty when absent.
+  // REQUIRES: Get(key) earlier in this group (mutation never reads the store),
+  // or `key` known to be free.
+  T& Mutable(std::string_view key) {
+    Entry& e = Touched(key);
+    if (!e.value) e.value.emplace();
+    return *e.value;
+  }
+  void Put(std::string_view key, T value) { Touched(key).value = std::move(value); }
+  void Erase(std::string_view key) { Touched(key).value.reset(); }
+
+  // Writes every object changed since the last Commit into `batch`.
+  void Flush(Batch& batch) {
+    for (const Entry* e : dirty_) {
+      if (e->value)
+        batch.Put(cf_, *e->key, e->value->Encode());
+      else
+        batch.Delete(cf_, *e->key);
+    }
+  }
+
+  // The flushed batch is durable: changed objects become clean cache entries.
+  void Commit() {
+    for (Entry* e : dirty_) {
+      e->dirty = false;
+      e->lru = lru_.insert(lru_.end(), e);
+    }
+    dirty_.clear();
+    while (lru_.size() > capacity_) {
+      const std::string* key = lru_.front()->key;
+      lru_.pop_front();
+      map_.erase(map_.find(*key));
+    }
+  }
+
+  // The batch was not written: forget every change (the next Get reloads).
+  void Abort() {
+    for (Entry* e : dirty_) map_.erase(map_.find(*e->key));
+    dirty_.clear();
+  }
+
+  std::size_t cached() const { return map_.size(); }
+
+ private:
+  struct Entry {
+    std::optional<T> value;  // nullopt: absent (or erased in this group)
+    const std::string* key = nullptr;  // the map's own key (node-based: stable)
+    bool dirty = false;
+    typename std::list<Entry*>::iterator lru;  // valid when clean
+  };
+  using Map = std::unordered_map<std::string, Entry, StringHash, std::equal_to<>>;
+
+  Entry& Insert(std::string_view key, Entry e) {
+    auto it = map_.emplace(std::string(key), std::move(e)).first;
+    it->second.key = &it->first;
+    return it->second;
+  }
+
+  Result<Entry*> Load(Reader& reader, std::string_view key) {
+    auto it = map_.find(key);
+    if (it != map_.end()) {
+      if (!it->second.dirty) lru_.splice(lru_.end(), lru_, it->second.lru);  // most recent
+      return &it->second;
+    }
+    auto raw = reader.Get(cf_, key);
+    if (!raw.ok()) return raw.status();
+    Entry e;
+    if (raw->has_value()) {
+      T value;
+      if (!T::Decode(**raw, value)) return Status::Internal(std::string("corrupt value in ") + CfName(cf_));
+      e.value = std::move(value);
+    }
+    Entry& in = Insert(key, std::move(e));
+    in.lru = lru_.insert(lru_.end(), &in);
+    return &in;
+  }
+
+  Entry& Touched(std::string_view key) {
+    auto it = map_.find(key);
+    Entry* e;
+    if (it == map_.end()) {
+      e = &Insert(key, Entry{});
+    } else {
+      e = &it->second;
+      if (e->dirty) return *e;
+      lru_.erase(e->lru);
+    }
+    e->dirty = true;
+    dirty_.push_back(e);
+    return *e;
+  }
+
+  Cf cf_;
+  std::size_t capacity_;
+  Map map_;
+  std::list<Entry*> lru_;      // clean entries, least recently used first
+  std::vector<Entry*> dirty_;  // entries changed since the last Commit
+};
+
+}  // namespace seam::store
