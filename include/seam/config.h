@@ -64,6 +64,15 @@ struct Config {
   std::map<std::string, IdentifierType> identifier_types;
   std::vector<std::string> blocklist;
   int max_component_signatures = 20000;
+  // import
+  std::map<std::string, std::string> import_pos_map;        // their header -> column
+  std::map<std::string, std::string> import_customers_map;
+  int import_batch_records = 2000;
+  int import_max_in_flight = 4;
+  int import_max_open_receipts = 100000;
+  int import_max_errors = 100;
+  uint64_t import_max_bytes = 0;  // 0: no cap on one upload
+  std::string import_spool_dir;   // "": <data_dir>/imports
   // profile
   std::string base_currency = "KRW";
   // log

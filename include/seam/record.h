@@ -62,6 +62,13 @@ struct Record {
   // For replaceable records: a hash of everything above that the record
   // states, so unchanged content on re-import is recognised.
   std::string content_hash;
+  // Parts of one replaceable record may arrive apart within one import (a
+  // POS receipt whose rows are far apart in the file): a part whose stored
+  // version carries the same merge_group is merged with it, not replacing it.
+  std::string merge_group;
+  // Kept with the stored record but never shown: what ingest needs to merge
+  // a later part (e.g. whether a receipt's total was stated or summed).
+  nlohmann::json internal = nlohmann::json::object();
 
   // Derived on the ingest threads before the record is queued (see
   // ingest::PrepareRecord), so that the single writer does no hashing or

@@ -28,8 +28,9 @@ Status MergeInto(nlohmann::json& base, const nlohmann::json& over, const std::st
       continue;
     }
     nlohmann::json& slot = base[it.key()];
-    // identifier types are a map of user-declared names
-    const bool child_allows_new = key_path == "identity.types";
+    // identifier types and column maps are maps of user-chosen names
+    const bool child_allows_new =
+        key_path == "identity.types" || key_path == "import.pos_map" || key_path == "import.customers_map";
     if (slot.is_object() && it.value().is_object()) {
       if (auto s = MergeInto(slot, it.value(), key_path, child_allows_new); !s.ok()) return s;
     } else {
@@ -99,6 +100,14 @@ Status Typed(const nlohmann::json& j, Config& c) {
   take(Get(j, "identity", "blocklist", c.blocklist));
   take(Get(j, "identity", "max_component_signatures", c.max_component_signatures));
   take(Get(j, "profile", "base_currency", c.base_currency));
+  take(Get(j, "import", "pos_map", c.import_pos_map));
+  take(Get(j, "import", "customers_map", c.import_customers_map));
+  take(Get(j, "import", "batch_records", c.import_batch_records));
+  take(Get(j, "import", "max_in_flight_batches", c.import_max_in_flight));
+  take(Get(j, "import", "max_open_receipts", c.import_max_open_receipts));
+  take(Get(j, "import", "max_errors_reported", c.import_max_errors));
+  take(Get(j, "import", "max_bytes", c.import_max_bytes));
+  take(Get(j, "import", "spool_dir", c.import_spool_dir));
   take(Get(j, "log", "level", c.log_level));
   take(Get(j, "log", "format", c.log_format));
   if (!s.ok()) return s;
@@ -136,6 +145,9 @@ Status Typed(const nlohmann::json& j, Config& c) {
   if (c.threads < 0) return Bad("server.threads must be >= 0");
   if (c.max_json_depth < 2) return Bad("http.max_json_depth must be >= 2");
   if (c.queue_capacity < 1) return Bad("ingest.queue_capacity must be >= 1");
+  if (c.import_batch_records < 1 || c.import_max_in_flight < 1 || c.import_max_open_receipts < 1 ||
+      c.import_max_errors < 0)
+    return Bad("import.batch_records, max_in_flight_batches and max_open_receipts must be >= 1");
   if (c.log_format != "text" && c.log_format != "json") return Bad("log.format is text or json");
   return Status::Ok();
 }

@@ -38,4 +38,42 @@ Result<std::string> Inflate(std::string_view compressed, std::size_t cap) {
   return out;
 }
 
+StreamInflater::StreamInflater() {
+  auto* zs = new z_stream{};
+  inflateInit2(zs, 15 + 32);
+  zs_ = zs;
+}
+
+StreamInflater::~StreamInflater() {
+  auto* zs = static_cast<z_stream*>(zs_);
+  inflateEnd(zs);
+  delete zs;
+}
+
+void StreamInflater::Input(std::string_view compressed) {
+  pending_.erase(0, consumed_);
+  consumed_ = 0;
+  pending_.append(compressed);
+}
+
+Result<std::string> StreamInflater::Output(std::size_t max) {
+  auto* zs = static_cast<z_stream*>(zs_);
+  std::string out(max, '\0');
+  std::size_t produced = 0;
+  while (!finished_ && produced < max && consumed_ < pending_.size()) {
+    zs->next_in = reinterpret_cast<Bytef*>(pending_.data() + consumed_);
+    zs->avail_in = static_cast<uInt>(pending_.size() - consumed_);
+    zs->next_out = reinterpret_cast<Bytef*>(out.data() + produced);
+    zs->avail_out = static_cast<uInt>(max - produced);
+    const int rc = inflate(zs, Z_NO_FLUSH);
+    consumed_ = pending_.size() - zs->avail_in;
+    produced = max - zs->avail_out;
+    if (rc == Z_STREAM_END) finished_ = true;
+    else if (rc == Z_BUF_ERROR) break;  // needs more input
+    else if (rc != Z_OK) return Status::Invalid("bad_encoding", "the body is not valid gzip/deflate data");
+  }
+  out.resize(produced);
+  return out;
+}
+
 }  // namespace seam::http

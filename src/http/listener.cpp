@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -30,6 +31,7 @@ class Session;
 struct HttpServer::State {
   Limits limits;
   Handler handler;
+  StreamSelector streams;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::mutex mu;  // guards sessions, shutting_down, on_drained
   std::set<Session*> sessions;
@@ -104,7 +106,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (closing_) return Close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_->limits.max_header_bytes));
-    parser_->body_limit(state_->limits.max_body_bytes);
+    // Beast would check Content-Length against the body limit as the header
+    // ends; which limit applies is known only once the route is (imports
+    // stream without one), so it is set after the header. (Not boost::none:
+    // Beast 1.74 compares the length against an empty optional as "over".)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     Deadline(first_request_ ? state_->limits.header_timeout : state_->limits.idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
@@ -130,21 +136,160 @@ class Session : public std::enable_shared_from_this<Session> {
     busy_ = true;
     first_request_ = false;
     auto& header = parser_->get();
+    version_ = header.version();
+    keep_alive_ = header.keep_alive();
+    if (state_->streams) {
+      Request head;
+      if (!BuildHead(header, head)) return Fail(400, "bad_request", "malformed query string");
+      auto selected = state_->streams(head, MakeResponder());
+      if (selected) {
+        // A streaming route: no whole-body limit, the sink takes the pieces.
+        if (!*selected) {
+          keep_alive_ = false;  // refused before the body: it is never read
+          return;
+        }
+        sink_ = std::move(*selected);
+        return ContinueThen([self = shared_from_this()] { self->StartStream(); });
+      }
+    }
     if (parser_->content_length() && *parser_->content_length() > state_->limits.max_body_bytes)
       return Fail(413, "body_too_large",
                   "the body is larger than " + std::to_string(state_->limits.max_body_bytes) + " bytes");
-    if (Lower(header[bhttp::field::expect]) == "100-continue") {
-      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, header.version());
-      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
-        if (wec) return self->Close();
-        self->ReadBody();
-      });
-      return;
+    ContinueThen([self = shared_from_this()] { self->ReadBody(); });
+  }
+
+  // Answers "Expect: 100-continue" before the body is read.
+  void ContinueThen(std::function<void()> next) {
+    auto& header = parser_->get();
+    if (Lower(header[bhttp::field::expect]) != "100-continue") return next();
+    auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, header.version());
+    bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont, next](beast::error_code wec, std::size_t) {
+      if (wec) return self->Close();
+      next();
+    });
+  }
+
+  // The request line and headers as a Request without a body.
+  static bool BuildHead(const bhttp::request_header<>& msg, Request& req) {
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    const auto q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) {
+      std::string_view query = std::string_view(req.target).substr(q + 1);
+      while (!query.empty()) {
+        auto amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        auto eq = pair.find('=');
+        std::string key, value;
+        if (!PercentDecode(pair.substr(0, eq), key, true) ||
+            (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), value, true)))
+          return false;
+        if (!key.empty()) req.query[key] = value;
+        if (amp == std::string_view::npos) break;
+        query = query.substr(amp + 1);
+      }
     }
-    ReadBody();
+    for (const auto& field : msg) req.headers[Lower(field.name_string())] = std::string(field.value());
+    return true;
+  }
+
+  // ---- streamed bodies (BodySink) ----
+
+  void StartStream() {
+    const std::string encoding = Lower(parser_->get()[bhttp::field::content_encoding]);
+    if (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
+      inflater_ = std::make_unique<StreamInflater>();
+    } else if (!encoding.empty() && encoding != "identity") {
+      sink_->OnEnd(false);
+      sink_.reset();
+      return Fail(415, "unsupported_encoding", "Content-Encoding " + encoding + " is not supported");
+    }
+    stream_parser_.emplace(std::move(*parser_));
+    stream_parser_->body_limit(state_->limits.max_stream_bytes > 0 ? state_->limits.max_stream_bytes
+                                                                    : std::numeric_limits<std::uint64_t>::max());
+    piece_.resize(kStreamPiece);
+    StreamRead();
+  }
+
+  void StreamRead() {
+    if (stream_parser_->is_done()) return StreamEnd(true);
+    auto& body = stream_parser_->get().body();
+    body.data = piece_.data();
+    body.size = piece_.size();
+    body.more = true;
+    Deadline(state_->limits.body_timeout);  // per read: a large upload has no overall deadline
+    bhttp::async_read_some(stream_, buffer_, *stream_parser_,
+                           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnStreamRead(ec); });
+  }
+
+  void OnStreamRead(beast::error_code ec) {
+    timer_.cancel();
+    if (answered_) return;  // the sink refused the rest; the answer closes the connection
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (timed_out_) {
+      StreamEnd(false);
+      return Fail(408, "timeout", "the request body stalled");
+    }
+    if (ec == bhttp::error::body_limit) {
+      StreamEnd(false);
+      return Fail(413, "body_too_large",
+                  "the body is larger than " + std::to_string(state_->limits.max_stream_bytes) + " bytes");
+    }
+    if (ec) {
+      StreamEnd(false);
+      return Close();  // the client went away mid-upload
+    }
+    const std::size_t got = piece_.size() - stream_parser_->get().body().size;
+    if (got == 0) return StreamRead();
+    std::string_view data(piece_.data(), got);
+    if (!inflater_) return Deliver(std::string(data));
+    inflater_->Input(data);
+    DrainInflater();
+  }
+
+  // Inflated output goes to the sink in bounded pieces, each waiting for
+  // the sink's resume, so a small read of a gzip bomb cannot flood it.
+  void DrainInflater() {
+    auto out = inflater_->Output(kStreamPiece * 4);
+    if (!out.ok()) {
+      StreamEnd(false);
+      return Fail(400, "bad_encoding", out.status().message());
+    }
+    if (out->empty()) {
+      if (stream_parser_->is_done() && !inflater_->finished()) {
+        StreamEnd(false);
+        return Fail(400, "bad_encoding", "the gzip data is truncated");
+      }
+      return StreamRead();
+    }
+    Deliver(std::move(*out), /*from_inflater=*/true);
+  }
+
+  void Deliver(std::string data, bool from_inflater = false) {
+    auto holder = std::make_shared<std::string>(std::move(data));
+    auto resumed = std::make_shared<std::atomic<bool>>(false);
+    sink_->OnData(*holder, [self = shared_from_this(), holder, resumed, from_inflater] {
+      if (resumed->exchange(true)) return;
+      asio::post(self->stream_.get_executor(), [self, from_inflater] {
+        if (self->answered_ || !self->sink_) return;
+        if (from_inflater) return self->DrainInflater();
+        self->StreamRead();
+      });
+    });
+  }
+
+  void StreamEnd(bool complete) {
+    if (!sink_) return;
+    auto sink = std::move(sink_);
+    sink->OnEnd(complete);
+    // The sink may still be answering (an import finishing): it owns itself
+    // through its Responder's work until then.
+    retired_sinks_.push_back(std::move(sink));
   }
 
   void ReadBody() {
+    parser_->body_limit(state_->limits.max_body_bytes);
     Deadline(state_->limits.body_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
@@ -165,26 +310,7 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
     Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    const auto q = req.target.find('?');
-    req.path = req.target.substr(0, q);
-    if (q != std::string::npos) {
-      std::string_view query = std::string_view(req.target).substr(q + 1);
-      while (!query.empty()) {
-        auto amp = query.find('&');
-        std::string_view pair = query.substr(0, amp);
-        auto eq = pair.find('=');
-        std::string key, value;
-        if (!PercentDecode(pair.substr(0, eq), key, true) ||
-            (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), value, true)))
-          return Respond(ErrorResponse(400, "bad_request", "malformed query string"));
-        if (!key.empty()) req.query[key] = value;
-        if (amp == std::string_view::npos) break;
-        query = query.substr(amp + 1);
-      }
-    }
-    for (const auto& field : msg) req.headers[Lower(field.name_string())] = std::string(field.value());
+    if (!BuildHead(msg, req)) return Respond(ErrorResponse(400, "bad_request", "malformed query string"));
     req.body = std::move(msg.body());
 
     const std::string& raw_encoding = req.header("content-encoding");
@@ -197,19 +323,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return Respond(ErrorResponse(415, "unsupported_encoding", "Content-Encoding " + encoding + " is not supported"));
     }
 
-    // The handler may answer from any thread: hop back onto this strand.
-    // The handler may answer from any thread: hop back onto this strand. The
-    // first answer moves the session into the posted write, so a Responder
-    // copy that outlives the request (a thread still finishing) holds nothing
-    // of the io_context.
-    auto pending = std::make_shared<PendingAnswer>();
-    pending->self = shared_from_this();
-    Responder respond = [pending](Response r) {
-      if (pending->answered.exchange(true)) return;
-      std::shared_ptr<Session> self = std::move(pending->self);
-      const asio::any_io_executor strand = self->stream_.get_executor();
-      asio::post(strand, [self = std::move(self), r = std::move(r)]() mutable { self->Respond(std::move(r)); });
-    };
+    Responder respond = MakeResponder();
     try {
       state_->handler(std::move(req), respond);
     } catch (const std::exception& e) {
@@ -218,6 +332,22 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (...) {
       respond(ErrorResponse(500, "internal", "internal error"));
     }
+  }
+
+  // The handler may answer from any thread: hop back onto this strand. The
+  // first answer moves the session into the posted write, so a Responder
+  // copy that outlives the request (a thread still finishing) holds nothing
+  // of the io_context.
+  Responder MakeResponder() {
+    answered_ = false;
+    auto pending = std::make_shared<PendingAnswer>();
+    pending->self = shared_from_this();
+    return [pending](Response r) {
+      if (pending->answered.exchange(true)) return;
+      std::shared_ptr<Session> self = std::move(pending->self);
+      const asio::any_io_executor strand = self->stream_.get_executor();
+      asio::post(strand, [self = std::move(self), r = std::move(r)]() mutable { self->Respond(std::move(r)); });
+    };
   }
 
   // A read deadline of our own rather than the stream's: Beast's stream
@@ -240,6 +370,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Respond(Response r) {
+    answered_ = true;
+    if (stream_parser_ && !stream_parser_->is_done()) {
+      // Answered before the whole body arrived (a refused import): the rest
+      // is not read, so the connection cannot carry another request.
+      keep_alive_ = false;
+      StreamEnd(false);
+    }
+    if (stream_parser_) {
+      stream_parser_.reset();
+      inflater_.reset();
+    }
+    retired_sinks_.clear();
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(r.status), version_);
     res->set(bhttp::field::server, "seam");
     res->set(bhttp::field::content_type, r.content_type);
@@ -269,6 +411,15 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::shared_ptr<HttpServer::State> state_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  // Streamed bodies: the sink, the parser that reads into piece_, the
+  // inflater for gzip uploads, sinks that ended but may still answer.
+  static constexpr std::size_t kStreamPiece = 64 * 1024;
+  std::unique_ptr<BodySink> sink_;
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;
+  std::vector<char> piece_;
+  std::unique_ptr<StreamInflater> inflater_;
+  std::vector<std::unique_ptr<BodySink>> retired_sinks_;
+  bool answered_ = false;
   bool keep_alive_ = false;
   unsigned version_ = 11;
   bool busy_ = false;
@@ -302,10 +453,12 @@ void Accept(std::shared_ptr<HttpServer::State> state, asio::io_context& io) {
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, tcp::endpoint endpoint, Limits limits, Handler handler)
+HttpServer::HttpServer(asio::io_context& io, tcp::endpoint endpoint, Limits limits, Handler handler,
+                       StreamSelector streams)
     : io_(io), endpoint_(endpoint), state_(std::make_shared<State>()) {
   state_->limits = limits;
   state_->handler = std::move(handler);
+  state_->streams = std::move(streams);
 }
 
 HttpServer::~HttpServer() {

@@ -16,8 +16,10 @@ namespace seam::http {
 
 class HttpServer {
  public:
+  // `streams` picks the requests whose bodies stream into a BodySink
+  // (types.h); the others are read whole and go to `handler`.
   HttpServer(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint, Limits limits,
-             Handler handler);
+             Handler handler, StreamSelector streams = {});
   ~HttpServer();
 
   // Binds and listens; errors (address in use, ...) come back as a Status.

@@ -20,28 +20,23 @@ std::vector<std::string_view> Split(std::string_view path) {
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, Handler handler) {
-  Route r{std::move(method), pattern, {}, std::move(handler)};
+  Route r{std::move(method), pattern, {}, std::move(handler), nullptr};
   for (auto s : Split(pattern)) r.segments.emplace_back(s);
   routes_.push_back(std::move(r));
 }
 
-void Router::Dispatch(Request&& req, Responder respond) const {
-  const auto started = std::chrono::steady_clock::now();
-  auto finish = [this, respond = std::move(respond), started, method = req.method](std::string route) {
-    return [this, respond, started, method, route = std::move(route)](Response r) {
-      if (observer_) {
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        observer_(route, method, r.status, secs);
-      }
-      respond(std::move(r));
-    };
-  };
-  if (req.path.empty() || req.path[0] != '/') return finish("unmatched")(ErrorResponse(400, "bad_request", "bad path"));
+void Router::AddStream(std::string method, std::string pattern, StreamHandler handler) {
+  Route r{std::move(method), pattern, {}, nullptr, std::move(handler)};
+  for (auto s : Split(pattern)) r.segments.emplace_back(s);
+  routes_.push_back(std::move(r));
+}
+
+const Router::Route* Router::Match(const Request& req, std::map<std::string, std::string>& params,
+                                   std::string& allow) const {
   const auto parts = Split(req.path);
-  std::string allow;
   for (const auto& route : routes_) {
     if (route.segments.size() != parts.size()) continue;
-    std::map<std::string, std::string> params;
+    params.clear();
     bool match = true;
     for (std::size_t i = 0; i < parts.size() && match; ++i) {
       const std::string& seg = route.segments[i];
@@ -58,16 +53,52 @@ void Router::Dispatch(Request&& req, Responder respond) const {
       if (allow.find(route.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + route.method;
       continue;
     }
-    req.params = std::move(params);
-    req.route = route.pattern;
-    return route.handler(std::move(req), finish(route.pattern));
+    return &route;
   }
-  if (!allow.empty()) {
+  return nullptr;
+}
+
+Responder Router::Observed(Responder respond, std::string route, std::string method) const {
+  const auto started = std::chrono::steady_clock::now();
+  return [this, respond = std::move(respond), started, method = std::move(method), route = std::move(route)](Response r) {
+    if (observer_) {
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      observer_(route, method, r.status, secs);
+    }
+    respond(std::move(r));
+  };
+}
+
+std::optional<std::unique_ptr<BodySink>> Router::SelectStream(Request& head, Responder respond) const {
+  if (head.path.empty() || head.path[0] != '/') return std::nullopt;
+  std::map<std::string, std::string> params;
+  std::string allow;
+  const Route* route = Match(head, params, allow);
+  if (route == nullptr || !route->stream) return std::nullopt;
+  head.params = std::move(params);
+  head.route = route->pattern;
+  return route->stream(std::move(head), Observed(std::move(respond), route->pattern, route->method));
+}
+
+void Router::Dispatch(Request&& req, Responder respond) const {
+  if (req.path.empty() || req.path[0] != '/')
+    return Observed(std::move(respond), "unmatched", req.method)(ErrorResponse(400, "bad_request", "bad path"));
+  std::map<std::string, std::string> params;
+  std::string allow;
+  const Route* route = Match(req, params, allow);
+  if (route != nullptr && route->handler) {
+    req.params = std::move(params);
+    req.route = route->pattern;
+    Responder observed = Observed(std::move(respond), route->pattern, req.method);
+    return route->handler(std::move(req), std::move(observed));
+  }
+  if (route == nullptr && !allow.empty()) {
     Response r = ErrorResponse(405, "method_not_allowed", req.method + " is not allowed here; allowed: " + allow);
     r.headers.emplace_back("Allow", allow);
-    return finish("unmatched")(std::move(r));
+    return Observed(std::move(respond), "unmatched", req.method)(std::move(r));
   }
-  finish("unmatched")(ErrorResponse(404, "not_found", "no route for " + req.method + " " + req.path));
+  Observed(std::move(respond), "unmatched", req.method)(
+      ErrorResponse(404, "not_found", "no route for " + req.method + " " + req.path));
 }
 
 }  // namespace seam::http

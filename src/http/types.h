@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +48,27 @@ struct Response {
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(Request&&, Responder)>;
 
+// Takes a request body as it arrives, for bodies too large to hold (imports).
+// The session reads the next piece only after `resume` is called, so a slow
+// consumer slows the client down instead of buffering. The sink answers with
+// the Responder it was created with — normally after OnEnd(true), or early
+// to refuse the rest (the session then stops reading and closes).
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  // A piece of the body, inflated when Content-Encoding says so. `resume`
+  // may be called from any thread, once.
+  virtual void OnData(std::string_view piece, std::function<void()> resume) = 0;
+  // The body ended (`complete`), or the client went away or stalled.
+  virtual void OnEnd(bool complete) = 0;
+};
+// For a request whose route streams: the sink for its body, or null when the
+// selector refused the request (it has answered through `respond`, and the
+// body is not read). nullopt: the route does not stream; the body is read
+// whole and the Handler answers.
+using StreamSelector =
+    std::function<std::optional<std::unique_ptr<BodySink>>(Request& head, Responder respond)>;
+
 // A JSON error body as SPEC §8: {"error":{"code":...,"message":...}}.
 Response ErrorResponse(int status, std::string_view code, std::string_view message);
 // The same, for a Status (the one place Status codes become HTTP statuses).
@@ -63,6 +86,9 @@ struct Limits {
   std::chrono::milliseconds body_timeout{30'000};     // the whole body must arrive in this
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive connection with no request
   std::size_t max_connections = 10'000;
+  // Streamed bodies (imports) have no whole-body deadline: each read must
+  // make progress within body_timeout. 0 = no cap on their size.
+  std::size_t max_stream_bytes = 0;
 };
 
 // Percent-decoding for paths and queries; false on a malformed escape.

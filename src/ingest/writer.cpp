@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <future>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -48,15 +49,23 @@ void Writer::Derive(Record& r) const {
 }
 
 bool Writer::Submit(std::vector<Record> records, std::vector<int> indexes, Done done) {
+  return Enqueue(std::move(records), std::move(indexes), std::move(done), true);
+}
+
+bool Writer::SubmitUnbounded(std::vector<Record> records, std::vector<int> indexes, Done done) {
+  return Enqueue(std::move(records), std::move(indexes), std::move(done), false);
+}
+
+bool Writer::Enqueue(std::vector<Record> records, std::vector<int> indexes, Done done, bool bounded) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || queue_.size() >= options_.queue_capacity) return false;
+    if (stopping_ || (bounded && queue_.size() >= options_.queue_capacity)) return false;
   }
   // Off the writer thread, and outside the lock: hashing and sealing.
   for (auto& r : records) Derive(r);
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || queue_.size() >= options_.queue_capacity) return false;
+    if (stopping_ || (bounded && queue_.size() >= options_.queue_capacity)) return false;
     queue_.push_back(Job{std::move(records), std::move(indexes), std::move(done), nullptr});
   }
   cv_.notify_one();
@@ -115,7 +124,10 @@ Status Writer::CommitGroup(store::Batch& batch) {
   return s;
 }
 
-Status Writer::ProcessRecord(const Record& r, store::Batch& batch, WriteOutcome& outcome, bool& commit_failed) {
+Status Writer::ProcessRecord(const Record& incoming, store::Batch& batch, WriteOutcome& outcome,
+                             bool& commit_failed) {
+  const Record* record = &incoming;
+  std::optional<Record> merged;
   // Rebuilding a sig's Stats from the stored timeline must see this group's
   // entries: when a plan needs that, the group so far is committed first.
   auto commit_if_needed = [&](const identity::Plan& plan) -> Status {
@@ -124,16 +136,41 @@ Status Writer::ProcessRecord(const Record& r, store::Batch& batch, WriteOutcome&
     if (!s.ok()) commit_failed = true;
     return s;
   };
-  if (r.replaceable) {
-    auto stored = resolver_.FindRecord(r.record_key);
+  if (incoming.replaceable) {
+    auto stored = resolver_.FindRecord(incoming.record_key);
     if (!stored.ok()) return stored.status();
     if (*stored != nullptr) {
-      if ((*stored)->content_hash == r.content_hash) {
+      if ((*stored)->content_hash == incoming.content_hash) {
         outcome.duplicates += 1;  // re-imported unchanged: a no-op
         return Status::Ok();
       }
+      if (!incoming.merge_group.empty() && options_.merge_parts) {
+        // A later part of a record this import stored already: one record.
+        if (profiles_.Touched((*stored)->sig)) {
+          // Stored or replaced by this very group, so the store does not
+          // hold it yet (or holds an older version): commit first.
+          if (Status s = CommitGroup(batch); !s.ok()) {
+            commit_failed = true;
+            return s;
+          }
+          stored = resolver_.FindRecord(incoming.record_key);
+          if (!stored.ok()) return stored.status();
+          if (*stored == nullptr) return Status::Internal("a committed record is gone");
+        }
+        auto event = reader_.Get(Cf::kEvents, (*stored)->event_key);
+        if (!event.ok()) return event.status();
+        if (event->has_value()) {
+          Record candidate = incoming;
+          if (options_.merge_parts(nlohmann::json::parse(**event, nullptr, false), candidate)) {
+            candidate.content_hash = Sha256((*stored)->content_hash + incoming.content_hash).substr(0, 16);
+            Derive(candidate);
+            merged = std::move(candidate);
+            record = &*merged;
+          }
+        }
+      }
       // A correction: the old version goes, then the new one comes in.
-      auto plan = resolver_.PlanRemove(r.record_key);
+      auto plan = resolver_.PlanRemove(record->record_key);
       if (!plan.ok()) return plan.status();
       if (plan->has_value()) {
         if (Status s = commit_if_needed(**plan); !s.ok()) return s;
@@ -144,6 +181,8 @@ Status Writer::ProcessRecord(const Record& r, store::Batch& batch, WriteOutcome&
       }
     }
   }
+  const Record& r = *record;
+  if (r.identifiers.empty()) return Status::Invalid("no_identifier", "record has no identifier");
   auto plan = resolver_.PlanAdd(r);
   if (!plan.ok()) return plan.status();
   if (Status s = commit_if_needed(*plan); !s.ok()) return s;

@@ -40,6 +40,9 @@ struct WriterOptions {
   std::size_t max_group_records = 20000; // records resolved per WAL sync at most
   bool sync = true;                      // false only in tests that prove durability tests can fail
   std::size_t cache_objects = 200000;    // decoded graph/profile objects kept per table between groups
+  // Merges a part of a replaceable record with its stored part from the same
+  // import (Record::merge_group): false when the stored entry is no such part.
+  std::function<bool(const nlohmann::json& stored_event, Record& incoming)> merge_parts;
 };
 
 class Writer {
@@ -60,6 +63,9 @@ class Writer {
   // is called exactly once, on the writer thread. `indexes[i]` is what a
   // rejection of records[i] reports as its index.
   bool Submit(std::vector<Record> records, std::vector<int> indexes, Done done);
+  // The same, never refused for a full queue: for imports, which bound
+  // their own batches in flight (a file must not fail halfway for a 429).
+  bool SubmitUnbounded(std::vector<Record> records, std::vector<int> indexes, Done done);
 
   // Runs `fn` on the writer thread between groups (for admin changes that
   // must not interleave with resolution); blocks until it ran.
@@ -79,6 +85,7 @@ class Writer {
   void ProcessGroup(std::vector<Job>& jobs);
   // One record into the group; a Status only for an internal failure of it.
   Status ProcessRecord(const Record& record, store::Batch& batch, WriteOutcome& outcome, bool& committed_early);
+  bool Enqueue(std::vector<Record> records, std::vector<int> indexes, Done done, bool bounded);
   Status CommitGroup(store::Batch& batch);
 
   store::Store& store_;

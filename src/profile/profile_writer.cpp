@@ -36,6 +36,14 @@ nlohmann::json EventJson(const Record& r) {
   e["_r"] = r.record_key;
   if (!r.traits.empty()) e["_t"] = r.traits;
   if (!r.consent.empty()) e["_c"] = r.consent;
+  if (r.replaceable) {
+    // A replaceable record's identifiers, for merging its parts (ingest).
+    auto ids = nlohmann::json::array();
+    for (const auto& id : r.identifiers) ids.push_back({id.type, id.value});
+    e["_i"] = std::move(ids);
+    if (!r.merge_group.empty()) e["_g"] = r.merge_group;
+    if (!r.internal.empty()) e["_x"] = r.internal;
+  }
   return e;
 }
 

@@ -42,6 +42,8 @@ class ProfileWriter {
   // True when Prepare(plan) would rebuild a sig from its stored timeline
   // while this group changed it: the writer commits the group first.
   bool NeedsCommitBefore(const identity::Plan& plan) const;
+  // True when this group changed `sig`'s records (not yet in the store).
+  bool Touched(const std::string& sig) const { return touched_sigs_.count(sig) > 0; }
   // Loads what Apply needs. `record` is null for a removal.
   Status Prepare(const Record* record, const identity::Plan& plan);
   void Apply(const Record* record, const identity::ResolveResult& result, store::Batch& batch);

@@ -14,6 +14,8 @@
 #include "http/routes/routes.h"
 #include "http/listener.h"
 #include "identity/resolver.h"
+#include "ingest/import_records.h"
+#include "ingest/import_service.h"
 #include "ingest/segment.h"
 #include "ingest/writer.h"
 #include "query/profile_query.h"
@@ -68,6 +70,7 @@ struct App::Impl {
   Metrics metrics;
   std::unique_ptr<ingest::Writer> writer;
   std::unique_ptr<ingest::SegmentParser> segment;
+  std::unique_ptr<ingest::ImportService> imports;
   std::unique_ptr<query::ProfileQuery> profiles;
   std::unique_ptr<auth::KeyStore> keys;
   std::vector<auth::NewKey> generated;
@@ -132,10 +135,21 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
   wo.queue_capacity = static_cast<std::size_t>(c.queue_capacity);
   wo.max_group_records = static_cast<std::size_t>(c.max_group_records);
   wo.sync = a.options.sync;
+  wo.merge_parts = ingest::MergeReceiptParts;
   a.writer = std::make_unique<ingest::Writer>(*a.store, *a.resolver, a.metrics, wo);
   a.segment = std::make_unique<ingest::SegmentParser>(c, *a.normalizer, *a.blocklist);
   a.profiles = std::make_unique<query::ProfileQuery>(*a.store, c, *a.normalizer, *a.blocklist,
                                                      a.secrets.lookup, a.policy);
+  ingest::ImportSettings is;
+  is.pos_map = c.import_pos_map;
+  is.customers_map = c.import_customers_map;
+  is.batch_records = static_cast<std::size_t>(c.import_batch_records);
+  is.max_in_flight = static_cast<std::size_t>(c.import_max_in_flight);
+  is.max_open_receipts = static_cast<std::size_t>(c.import_max_open_receipts);
+  is.max_errors = static_cast<std::size_t>(c.import_max_errors);
+  is.spool_dir = c.import_spool_dir;
+  a.imports = std::make_unique<ingest::ImportService>(*a.store, c, *a.normalizer, *a.blocklist, *a.writer, is,
+                                                      WallClock);
   a.keys = std::make_unique<auth::KeyStore>(*a.store);
   auto generated = a.keys->Init(c, a.options.env, WallClock());
   if (!generated.ok()) return generated.status();
@@ -149,7 +163,7 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
   a.metrics.Gauge("seam_store_size_bytes", [store_ptr] { return static_cast<double>(store_ptr->ApproximateSize()); });
 
   Impl* raw = impl.get();
-  a.services.reset(new http::Services{c, *a.keys, *a.segment, *a.writer, *a.profiles, a.metrics,
+  a.services.reset(new http::Services{c, *a.keys, *a.segment, *a.writer, *a.profiles, *a.imports, a.metrics,
                                       [raw] { return raw->accepting.load() && !raw->store->failed(); }, WallClock});
   http::RegisterRoutes(a.router, *a.services);
   a.router.SetObserver([raw](const std::string& route, const std::string& method, int status, double seconds) {
@@ -172,12 +186,17 @@ Status App::Start() {
   limits.body_timeout = std::chrono::milliseconds(a.config.body_timeout_ms);
   limits.idle_timeout = std::chrono::milliseconds(a.config.idle_timeout_ms);
   limits.max_connections = static_cast<std::size_t>(a.config.max_connections);
+  limits.max_stream_bytes = a.config.import_max_bytes;
+  Impl* raw = impl_.get();
   a.http = std::make_unique<http::HttpServer>(
-      a.io, *endpoint, limits, [raw = impl_.get()](http::Request&& req, http::Responder respond) {
-        raw->router.Dispatch(std::move(req), std::move(respond));
+      a.io, *endpoint, limits,
+      [raw](http::Request&& req, http::Responder respond) { raw->router.Dispatch(std::move(req), std::move(respond)); },
+      [raw](http::Request& head, http::Responder respond) {
+        return raw->router.SelectStream(head, std::move(respond));
       });
   if (auto s = a.http->Start(); !s.ok()) return s;
   a.writer->Start();
+  if (auto s = a.imports->Resume(); !s.ok()) spdlog::error("cannot resume imports: {}", s.message());
   a.accepting = true;
   int n = a.config.threads > 0 ? a.config.threads : static_cast<int>(std::thread::hardware_concurrency());
   n = std::max(n, 1);
@@ -202,6 +221,7 @@ void App::Shutdown() {
     asio::post(a.io, [&] { a.http->Shutdown([&drained] { drained.set_value(); }); });
     if (!a.threads.empty()) done.wait_for(std::chrono::seconds(30));
   }
+  a.imports->Stop();  // an async import resumes at the next start
   a.writer->Stop();
   a.io.stop();
   for (auto& t : a.threads) t.join();

@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::array<const char*, static_cast<int>(Cf::kCount)> kCfNames = {
     "default", "dedup", "node_sigs", "sigs",
-    "node_profile", "clusters", "id_origins", "sig_stats", "profiles", "events", "records"};
+    "node_profile", "clusters", "id_origins", "profiles", "events", "records", "imports"};
 
 Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return Status::Ok();
@@ -57,7 +57,7 @@ Status ScanIterator(rocksdb::Iterator* it, std::string_view prefix, std::string_
 const char* CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }
 
 bool CfIsSealed(Cf cf) {
-  return cf == Cf::kSigs || cf == Cf::kSigStats || cf == Cf::kProfiles ||
+  return cf == Cf::kSigs || cf == Cf::kProfiles ||
          cf == Cf::kEvents || cf == Cf::kRecords;
 }
 
@@ -168,6 +168,27 @@ Result<std::optional<std::string>> Store::OpenFor(Cf cf, std::string_view key, s
   if (!opened) return Status::Internal(std::string("store: cannot open sealed value in ") + CfName(cf) +
                                        " (wrong security key or corrupt data)");
   return std::optional<std::string>(std::move(*opened));
+}
+
+Status Store::PutOne(Cf cf, std::string_view key, std::string_view value, bool sync) {
+  if (failed_) return Status::Unavailable("store failed a write earlier; restart to recover");
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  const std::string stored = SealFor(cf, key, value);
+  auto s = db_->Put(wo, handle(cf), rocksdb::Slice(key.data(), key.size()), stored);
+  if (!s.ok()) failed_ = true;
+  return FromRocks(s);
+}
+
+Result<std::optional<std::string>> Store::GetOne(Cf cf, std::string_view key) {
+  LiveReader reader(*this);
+  return reader.Get(cf, key);
+}
+
+Status Store::ScanOne(Cf cf, std::string_view prefix,
+                      const std::function<bool(std::string_view, std::string_view)>& fn) {
+  LiveReader reader(*this);
+  return reader.Scan(cf, prefix, fn);
 }
 
 Result<std::optional<std::string>> Store::GetMeta(std::string_view key) {

@@ -37,10 +37,10 @@ enum class Cf : int {
   kNodeProfile,  // node key -> profile id                       (identifier index)
   kClusters,     // profile id -> Cluster (nodes, sigs, merged ids)
   kIdOrigins,    // id any record/node would give -> "s"sig / "n"node (redirects)
-  kSigStats,     // sig id -> Stats (traits, computed inputs)    (sealed)
   kProfiles,     // profile id -> Stats folded over its sigs     (sealed)
   kEvents,       // sig id | inverted time | record hash -> event (sealed)
   kRecords,      // record key of a replaceable record -> RecordEntry
+  kImports,      // import id -> report (JSON)
   kCount
 };
 const char* CfName(Cf cf);
@@ -156,6 +156,12 @@ class Store {
   Status Flush();
   // Approximate bytes on disk (SST + WAL), for /metrics.
   uint64_t ApproximateSize();
+  // One value written on its own, outside the writer's groups (import
+  // reports: nothing the writer reads). Sealed families are sealed.
+  Status PutOne(Cf cf, std::string_view key, std::string_view value, bool sync);
+  Result<std::optional<std::string>> GetOne(Cf cf, std::string_view key);
+  Status ScanOne(Cf cf, std::string_view prefix,
+                 const std::function<bool(std::string_view, std::string_view)>& fn);
   // Plain (unsealed) metadata helpers for the meta column family.
   Result<std::optional<std::string>> GetMeta(std::string_view key);
   Status PutMeta(std::string_view key, std::string_view value, bool sync);

@@ -6,6 +6,7 @@
 
 #include "auth/key_store.h"
 #include "http/route_table.h"
+#include "ingest/import_service.h"
 #include "ingest/segment.h"
 #include "ingest/writer.h"
 #include "query/profile_query.h"
@@ -21,6 +22,7 @@ struct Services {
   const ingest::SegmentParser& segment;
   ingest::Writer& writer;
   query::ProfileQuery& profiles;
+  ingest::ImportService& imports;
   Metrics& metrics;
   std::function<bool()> ready;  // store open and writer accepting
   std::function<Micros()> now;  // wall clock (receivedAt, key creation)
@@ -30,12 +32,14 @@ void RegisterOpsRoutes(Router& router, Services& services);
 void RegisterIngestRoutes(Router& router, Services& services);
 void RegisterProfileRoutes(Router& router, Services& services);
 void RegisterAdminRoutes(Router& router, Services& services);
+void RegisterImportRoutes(Router& router, Services& services);
 
 inline void RegisterRoutes(Router& router, Services& services) {
   RegisterOpsRoutes(router, services);
   RegisterIngestRoutes(router, services);
   RegisterProfileRoutes(router, services);
   RegisterAdminRoutes(router, services);
+  RegisterImportRoutes(router, services);
 }
 
 // The key a request presents: "Authorization: Bearer <key>", or Basic with
