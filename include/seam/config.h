@@ -75,6 +75,9 @@ struct Config {
   std::string import_spool_dir;   // "": <data_dir>/imports
   // profile
   std::string base_currency = "KRW";
+  // trait -> source order, highest first ({"name": ["crm", "pos", "web"]});
+  // traits not listed keep the most recent value.
+  std::map<std::string, std::vector<std::string>> survivorship;
   // log
   std::string log_level = "info";
   std::string log_format = "text";

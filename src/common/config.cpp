@@ -30,7 +30,8 @@ Status MergeInto(nlohmann::json& base, const nlohmann::json& over, const std::st
     nlohmann::json& slot = base[it.key()];
     // identifier types and column maps are maps of user-chosen names
     const bool child_allows_new =
-        key_path == "identity.types" || key_path == "import.pos_map" || key_path == "import.customers_map";
+        key_path == "identity.types" || key_path == "import.pos_map" || key_path == "import.customers_map" ||
+        key_path == "profile.survivorship";
     if (slot.is_object() && it.value().is_object()) {
       if (auto s = MergeInto(slot, it.value(), key_path, child_allows_new); !s.ok()) return s;
     } else {
@@ -100,6 +101,7 @@ Status Typed(const nlohmann::json& j, Config& c) {
   take(Get(j, "identity", "blocklist", c.blocklist));
   take(Get(j, "identity", "max_component_signatures", c.max_component_signatures));
   take(Get(j, "profile", "base_currency", c.base_currency));
+  take(Get(j, "profile", "survivorship", c.survivorship));
   take(Get(j, "import", "pos_map", c.import_pos_map));
   take(Get(j, "import", "customers_map", c.import_customers_map));
   take(Get(j, "import", "batch_records", c.import_batch_records));

@@ -43,6 +43,7 @@ struct WriterOptions {
   // Merges a part of a replaceable record with its stored part from the same
   // import (Record::merge_group): false when the stored entry is no such part.
   std::function<bool(const nlohmann::json& stored_event, Record& incoming)> merge_parts;
+  profile::Survivorship survivorship;  // which trait value wins (config profile.survivorship)
 };
 
 class Writer {

@@ -116,8 +116,8 @@ Result<Stats> LoadStats(store::Reader& reader, Cf cf, std::string_view key) {
   return stats;
 }
 
-ProfileWriter::ProfileWriter(store::Store& store, std::size_t cache_objects)
-    : reader_(store), profiles_(Cf::kProfiles, cache_objects) {}
+ProfileWriter::ProfileWriter(store::Store& store, std::size_t cache_objects, Survivorship rules)
+    : reader_(store), rules_(std::move(rules)), profiles_(Cf::kProfiles, cache_objects) {}
 
 namespace {
 
@@ -195,7 +195,7 @@ Result<Stats> ProfileWriter::RebuildSig(const std::string& sig, const std::strin
       bad = Status::Internal("corrupt timeline entry");
       return false;
     }
-    rebuilt.Apply(*r);
+    rebuilt.Apply(*r, &rules_);
     return true;
   });
   if (!s.ok()) return s;
@@ -262,7 +262,7 @@ void ProfileWriter::Apply(const Record* record, const identity::ResolveResult& r
   if (add && result.attached) {
     for (const auto& cluster : result.clusters) {
       if (cluster.id == result.profile_id) {
-        profiles_.Mutable(cluster.id).Apply(*record);
+        profiles_.Mutable(cluster.id).Apply(*record, &rules_);
         continue;
       }
       // A new single-identifier profile: what the record saw of it.
@@ -277,7 +277,7 @@ void ProfileWriter::Apply(const Record* record, const identity::ResolveResult& r
     return;
   }
   if (add && !result.reclustered) {
-    profiles_.Mutable(result.profile_id).Apply(*record);
+    profiles_.Mutable(result.profile_id).Apply(*record, &rules_);
     return;
   }
 
@@ -294,17 +294,17 @@ void ProfileWriter::Apply(const Record* record, const identity::ResolveResult& r
     if (!stats.ok() || *stats == nullptr) continue;
     MergeSeen(seen, (*stats)->identities);
     if (pending_.divided.count(id)) continue;
-    if (auto to = targets.WholeIn(old, lost, nullptr)) folded[*to].Merge(**stats);
+    if (auto to = targets.WholeIn(old, lost, nullptr)) folded[*to].Merge(**stats, &rules_);
   }
   for (const auto& [sig, stats] : pending_.sig_stats) {
     MergeSeen(seen, stats.identities);
-    if (auto it = targets.of_sig.find(sig); it != targets.of_sig.end()) folded[it->second].Merge(stats);
+    if (auto it = targets.of_sig.find(sig); it != targets.of_sig.end()) folded[it->second].Merge(stats, &rules_);
   }
   if (add) {
     Stats mine;
     mine.Apply(*record);
     MergeSeen(seen, mine.identities);
-    folded[targets.of_sig.at(pending_.sig_id)].Apply(*record);
+    folded[targets.of_sig.at(pending_.sig_id)].Apply(*record, &rules_);
   }
   for (std::size_t i = 0; i < result.clusters.size(); ++i) {
     folded[i].identities.clear();

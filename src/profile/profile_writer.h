@@ -37,7 +37,7 @@ Result<Stats> LoadStats(store::Reader& reader, store::Cf cf, std::string_view ke
 // change folds whole profiles (and the new record) together.
 class ProfileWriter {
  public:
-  ProfileWriter(store::Store& store, std::size_t cache_objects);
+  ProfileWriter(store::Store& store, std::size_t cache_objects, Survivorship rules = {});
 
   // True when Prepare(plan) would rebuild a sig from its stored timeline
   // while this group changed it: the writer commits the group first.
@@ -59,6 +59,7 @@ class ProfileWriter {
   Result<Stats> RebuildSig(const std::string& sig, const std::string& skip_event_key);
 
   store::LiveReader reader_;
+  Survivorship rules_;
   store::ObjectTable<Stats> profiles_;
   std::set<std::string> touched_sigs_;
   // Set by Prepare for the following Apply.

@@ -80,6 +80,16 @@ void MergeSeen(Seen& into, const Seen& from) {
   into.sources |= from.sources;
 }
 
+// Whether trait value `a` beats `b`: source rank first (when the trait has
+// rules), then recency. A total order, so folds stay order-independent.
+bool Wins(std::string_view trait, const TraitValue& a, const TraitValue& b, const Survivorship* rules) {
+  if (rules != nullptr) {
+    const int ra = rules->Rank(trait, a.channel), rb = rules->Rank(trait, b.channel);
+    if (ra != rb) return ra < rb;
+  }
+  return Newer(a, b);
+}
+
 template <typename Map>
 void MergeNewest(Map& into, const Map& from) {
   for (const auto& [k, v] : from) {
@@ -94,6 +104,38 @@ void MergeEarliest(Map& into, const Map& from) {
     if (it == into.end() || Earlier(v, it->second)) into[k] = v;
   }
 }
+
+}  // namespace
+
+Result<Survivorship> Survivorship::FromConfig(const std::map<std::string, std::vector<std::string>>& rules) {
+  Survivorship out;
+  for (const auto& [trait, order] : rules) {
+    std::array<int, kChannelCount> rank;
+    rank.fill(kChannelCount);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      bool known = false;
+      for (int c = 0; c < kChannelCount; ++c) {
+        if (order[i] == ChannelName(static_cast<Channel>(c))) {
+          if (rank[c] == kChannelCount) rank[c] = static_cast<int>(i);
+          known = true;
+        }
+      }
+      if (!known)
+        return Status::Invalid("bad_config", "profile.survivorship." + trait + ": unknown source \"" + order[i] +
+                                                 "\" (web, app, server, pos, crm)");
+    }
+    out.ranks.emplace(trait, rank);
+  }
+  return out;
+}
+
+int Survivorship::Rank(std::string_view trait, uint8_t channel) const {
+  auto it = ranks.find(trait);
+  if (it == ranks.end() || channel >= kChannelCount) return 0;
+  return it->second[channel];
+}
+
+namespace {
 
 void EncodeOrder(store::Encoder& e, const std::string& id, const Order& o) {
   e.Bytes(id);
@@ -132,7 +174,7 @@ bool DecodeOrders(store::Decoder& d, std::map<std::string, Order>& out) {
 
 }  // namespace
 
-void Stats::Apply(const Record& r) {
+void Stats::Apply(const Record& r, const Survivorship* rules) {
   first_seen = std::min(first_seen, r.display_at);
   last_seen = std::max(last_seen, r.display_at);
   const uint32_t bit = 1u << static_cast<unsigned>(r.channel);
@@ -152,7 +194,8 @@ void Stats::Apply(const Record& r) {
   const auto channel = static_cast<uint8_t>(r.channel);
   for (auto it = r.traits.begin(); it != r.traits.end(); ++it) {
     auto cur = traits.find(it.key());
-    if (cur != traits.end() && !Newer(TraitValue{{}, r.occurred_at, r.record_key, channel}, cur->second)) continue;
+    if (cur != traits.end() && !Wins(it.key(), TraitValue{{}, r.occurred_at, r.record_key, channel}, cur->second, rules))
+      continue;
     traits[it.key()] = TraitValue{it.value().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                                   r.occurred_at, r.record_key, channel};
   }
@@ -176,13 +219,16 @@ void Stats::Apply(const Record& r) {
   }
 }
 
-void Stats::Merge(const Stats& o) {
+void Stats::Merge(const Stats& o, const Survivorship* rules) {
   first_seen = std::min(first_seen, o.first_seen);
   last_seen = std::max(last_seen, o.last_seen);
   channels |= o.channels;
   events += o.events;
   for (const auto& [k, v] : o.identities) MergeSeen(identities[k], v);
-  MergeNewest(traits, o.traits);
+  for (const auto& [k, v] : o.traits) {
+    auto it = traits.find(k);
+    if (it == traits.end() || Wins(k, v, it->second, rules)) traits[k] = v;
+  }
   MergeNewest(consent, o.consent);
   MergeEarliest(orders, o.orders);
   MergeEarliest(refunds, o.refunds);

@@ -5,6 +5,7 @@
 // order its records arrived in or on how its sigs were grouped before.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "seam/record.h"
+#include "seam/status.h"
 
 namespace seam::profile {
 
@@ -50,6 +52,17 @@ struct ConsentValue {
   uint8_t channel = 0;
 };
 
+// Which value of a trait survives when sources disagree (SPEC §6): by
+// default the most recent; for a trait with a source order ("crm > pos >
+// web"), the value from the highest-ranked source, then the most recent.
+struct Survivorship {
+  // trait -> rank of each channel (lower wins); channels not listed rank last.
+  std::map<std::string, std::array<int, kChannelCount>, std::less<>> ranks;
+  // {"name": ["crm", "pos", "web"]}; kInvalid for an unknown channel name.
+  static Result<Survivorship> FromConfig(const std::map<std::string, std::vector<std::string>>& rules);
+  int Rank(std::string_view trait, uint8_t channel) const;
+};
+
 struct Stats {
   Micros first_seen = std::numeric_limits<Micros>::max();
   Micros last_seen = std::numeric_limits<Micros>::min();
@@ -62,8 +75,8 @@ struct Stats {
   std::map<std::string, ConsentValue> consent;
 
   // REQUIRES: record.derived.node_keys filled (ingest::Writer::Derive).
-  void Apply(const Record& record);
-  void Merge(const Stats& other);
+  void Apply(const Record& record, const Survivorship* rules = nullptr);
+  void Merge(const Stats& other, const Survivorship* rules = nullptr);
 
   std::string Encode() const;
   static bool Decode(std::string_view in, Stats& out);

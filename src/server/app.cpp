@@ -136,6 +136,9 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
   wo.max_group_records = static_cast<std::size_t>(c.max_group_records);
   wo.sync = a.options.sync;
   wo.merge_parts = ingest::MergeReceiptParts;
+  auto rules = profile::Survivorship::FromConfig(c.survivorship);
+  if (!rules.ok()) return rules.status();
+  wo.survivorship = std::move(*rules);
   a.writer = std::make_unique<ingest::Writer>(*a.store, *a.resolver, a.metrics, wo);
   a.segment = std::make_unique<ingest::SegmentParser>(c, *a.normalizer, *a.blocklist);
   a.profiles = std::make_unique<query::ProfileQuery>(*a.store, c, *a.normalizer, *a.blocklist,

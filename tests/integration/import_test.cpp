@@ -363,3 +363,30 @@ TEST_F(ImportSmallWindow, ReceiptPartsFarApartAreMergedIntoOneReceipt) {
 
 }  // namespace
 }  // namespace seam::testing
+
+namespace seam::testing {
+namespace {
+
+class ImportSurvivorship : public Import {
+ protected:
+  ImportSurvivorship() : Import([](Config& c) { c.survivorship = {{"name", {"crm", "pos", "web"}}}; }) {}
+};
+
+TEST_F(ImportSurvivorship, ASourceOrderBeatsRecencyForItsTraitOnly) {
+  ASSERT_EQ(Upload("customers", "customer_id,email,name,city,updated_at\nC1,k@x.com,김민수,Seoul,2026-01-01 00:00:00\n")
+                .status,
+            200);
+  // Later, the web says otherwise about both traits.
+  ASSERT_EQ(Identify({{"userId", "u1"},
+                      {"timestamp", "2026-06-01T00:00:00Z"},
+                      {"traits", {{"email", "k@x.com"}, {"name", "minsu"}, {"city", "Busan"}}},
+                      {"context", {{"page", {{"url", "https://shop.example/"}}}}}})
+                .status,
+            200);
+  auto p = Profile("user_id", "u1");
+  EXPECT_EQ(p["traits"]["name"], "김민수") << "crm > web for name, whatever the time";
+  EXPECT_EQ(p["traits"]["city"], "Busan") << "other traits: the most recent value";
+}
+
+}  // namespace
+}  // namespace seam::testing
