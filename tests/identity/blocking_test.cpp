@@ -1,0 +1,70 @@
+// Blocking keys: which records get compared at all.
+#include "identity/blocking.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "identity/person.h"
+#include "seam/normalize.h"
+
+namespace seam::identity {
+namespace {
+
+PersonAttributes Person(std::string name, std::string birth, std::string postal = "",
+                        std::vector<std::string> phones = {}, std::vector<std::string> emails = {}) {
+  static const Normalizer kr("KR");
+  RawPerson raw;
+  raw.name = std::move(name);
+  raw.birth_date = std::move(birth);
+  raw.postal_code = std::move(postal);
+  raw.phones = std::move(phones);
+  raw.emails = std::move(emails);
+  return NormalizePerson(kr, raw);
+}
+
+bool ShareKey(const PersonAttributes& a, const PersonAttributes& b) {
+  const auto ka = BlockingKeys(a), kb = BlockingKeys(b);
+  std::vector<std::string> shared;
+  std::set_intersection(ka.begin(), ka.end(), kb.begin(), kb.end(), std::back_inserter(shared));
+  return !shared.empty();
+}
+
+TEST(Blocking, KeysAreTypedSortedAndUnique) {
+  const auto keys = BlockingKeys(Person("김민수", "1990-01-02", "06236", {"010-1234-5678"}, {"minsu@x.com"}));
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+  EXPECT_EQ(std::adjacent_find(keys.begin(), keys.end()), keys.end());
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "dob:1990-01-02"), keys.end());
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "ln1pc:김|06236"), keys.end());
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "em:minsu"), keys.end());
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "ph4y:5678|1990"), keys.end());
+  for (const auto& k : keys) EXPECT_NE(FindBlockingFamily(KeyFamily(k)), nullptr) << k;
+}
+
+TEST(Blocking, ATypoInOneFieldStillMeetsTheTruePair) {
+  const auto base = Person("김민수", "1990-01-02", "06236", {"010-1234-5678"}, {"minsu@x.com"});
+  // Birth date mistyped: the name, postal code, phone and e-mail still meet.
+  EXPECT_TRUE(ShareKey(base, Person("김민수", "1990-01-20", "06236")));
+  // Name mistyped, nothing else but the birth date.
+  EXPECT_TRUE(ShareKey(base, Person("김민슈", "1990-01-02")));
+  // Phone mistyped: its last four digits differ, but the e-mail meets.
+  EXPECT_TRUE(ShareKey(base, Person("", "", "", {"010-1234-5679"}, {"minsu@y.com"})));
+  // Nothing in common: never compared.
+  EXPECT_FALSE(ShareKey(base, Person("박지영", "1985-07-30", "48058")));
+}
+
+TEST(Blocking, OverfullBlocksDrawNoCandidates) {
+  std::vector<std::vector<std::string>> keys = {{"dob:1990-01-02"}, {"dob:1990-01-02"}, {"dob:1990-01-02"},
+                                                {"dob:1990-01-02", "em:x"}, {"em:x"}};
+  CandidateStats stats;
+  auto pairs = CandidatePairs(keys, 3, {}, &stats);
+  EXPECT_EQ(pairs, (std::vector<std::pair<uint32_t, uint32_t>>{{3, 4}}));
+  EXPECT_EQ(stats.blocks, 2u);
+  EXPECT_EQ(stats.blocks_over_cap, 1u);
+  pairs = CandidatePairs(keys, 4);
+  EXPECT_EQ(pairs.size(), 7u);  // 6 within the birth date, 1 by e-mail
+  EXPECT_EQ(CandidatePairs(keys, 4, "em").size(), 1u);
+}
+
+}  // namespace
+}  // namespace seam::identity
