@@ -66,6 +66,10 @@ struct Record {
   // POS receipt whose rows are far apart in the file): a part whose stored
   // version carries the same merge_group is merged with it, not replacing it.
   std::string merge_group;
+  // The record's match attributes (a person's name, birth date, address...:
+  // identity/person.h EncodePerson), normalised by ingest; empty when it
+  // states none. They never link on their own; they are scored.
+  std::string match_attributes;
   // Kept with the stored record but never shown: what ingest needs to merge
   // a later part (e.g. whether a receipt's total was stated or summed).
   nlohmann::json internal = nlohmann::json::object();

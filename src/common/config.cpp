@@ -100,6 +100,9 @@ Status Typed(const nlohmann::json& j, Config& c) {
   take(Get(j, "normalize", "time_zone", c.time_zone));
   take(Get(j, "identity", "blocklist", c.blocklist));
   take(Get(j, "identity", "max_component_signatures", c.max_component_signatures));
+  take(Get(j, "identity", "max_block_size", c.max_block_size));
+  take(Get(j, "identity", "quarantine_fanout", c.quarantine_fanout));
+  take(Get(j, "identity", "person_keys", c.person_keys));
   take(Get(j, "profile", "base_currency", c.base_currency));
   take(Get(j, "profile", "survivorship", c.survivorship));
   take(Get(j, "import", "pos_map", c.import_pos_map));
@@ -147,6 +150,8 @@ Status Typed(const nlohmann::json& j, Config& c) {
   if (c.threads < 0) return Bad("server.threads must be >= 0");
   if (c.max_json_depth < 2) return Bad("http.max_json_depth must be >= 2");
   if (c.queue_capacity < 1) return Bad("ingest.queue_capacity must be >= 1");
+  if (c.max_block_size < 2 || c.quarantine_fanout < 0)
+    return Bad("identity.max_block_size must be >= 2 and identity.quarantine_fanout >= 0");
   if (c.import_batch_records < 1 || c.import_max_in_flight < 1 || c.import_max_open_receipts < 1 ||
       c.import_max_errors < 0)
     return Bad("import.batch_records, max_in_flight_batches and max_open_receipts must be >= 1");

@@ -9,6 +9,21 @@ constexpr uint8_t kSigFormat = 1;
 constexpr uint8_t kClusterFormat = 1;
 
 constexpr uint8_t kRecordFormat = 1;
+constexpr uint8_t kEdgesFormat = 1;
+constexpr uint8_t kDecisionsFormat = 1;
+constexpr uint8_t kGuardFormat = 1;
+
+void EncodeList(store::Encoder& e, const std::vector<std::string>& v) {
+  e.U64(v.size());
+  for (const auto& x : v) e.Bytes(x);
+}
+bool DecodeList(store::Decoder& d, std::vector<std::string>& v) {
+  uint64_t n = 0;
+  if (!d.Count(n)) return false;
+  v.resize(n);
+  for (auto& x : v) d.Bytes(x);
+  return d.ok();
+}
 
 }  // namespace
 
@@ -139,6 +154,93 @@ bool Cluster::Decode(std::string_view in, Cluster& out) {
   if (!d.Count(n)) return false;
   out.merged_ids.resize(n);
   for (auto& x : out.merged_ids) d.Bytes(x);
+  return d.done();
+}
+
+std::string MatchEdges::Encode() const {
+  store::Encoder e;
+  e.Byte(kEdgesFormat);
+  e.U64(edges.size());
+  for (const auto& x : edges) {
+    e.Bytes(x.other);
+    e.Double(x.total);
+    e.Double(x.probability);
+    EncodeList(e, x.support);
+    EncodeList(e, x.fields);
+  }
+  return e.Take();
+}
+
+bool MatchEdges::Decode(std::string_view in, MatchEdges& out) {
+  store::Decoder d(in);
+  uint8_t format = 0;
+  uint64_t n = 0;
+  if (!d.Byte(format) || format != kEdgesFormat || !d.Count(n)) return false;
+  out.edges.resize(n);
+  for (auto& x : out.edges) {
+    d.Bytes(x.other);
+    d.Double(x.total);
+    d.Double(x.probability);
+    if (!DecodeList(d, x.support) || !DecodeList(d, x.fields)) return false;
+  }
+  return d.done();
+}
+
+std::string Count::Encode() const {
+  store::Encoder e;
+  e.U64(n);
+  return e.Take();
+}
+
+bool Count::Decode(std::string_view in, Count& out) {
+  store::Decoder d(in);
+  return d.U64(out.n) && d.done();
+}
+
+std::string NodeDecisions::Encode() const {
+  store::Encoder e;
+  e.Byte(kDecisionsFormat);
+  e.U64(decisions.size());
+  for (const auto& x : decisions) {
+    e.Bytes(x.other);
+    e.Byte(x.merge ? 1 : 0);
+    e.I64(x.at);
+    e.Bytes(x.note);
+  }
+  return e.Take();
+}
+
+bool NodeDecisions::Decode(std::string_view in, NodeDecisions& out) {
+  store::Decoder d(in);
+  uint8_t format = 0;
+  uint64_t n = 0;
+  if (!d.Byte(format) || format != kDecisionsFormat || !d.Count(n)) return false;
+  out.decisions.resize(n);
+  for (auto& x : out.decisions) {
+    uint8_t merge = 0;
+    d.Bytes(x.other);
+    d.Byte(merge);
+    x.merge = merge != 0;
+    d.I64(x.at);
+    d.Bytes(x.note);
+  }
+  return d.done();
+}
+
+std::string NodeGuard::Encode() const {
+  store::Encoder e;
+  e.Byte(kGuardFormat);
+  EncodeList(e, seen_with);
+  e.Byte(static_cast<uint8_t>((quarantined ? 1 : 0) | (released ? 2 : 0)));
+  return e.Take();
+}
+
+bool NodeGuard::Decode(std::string_view in, NodeGuard& out) {
+  store::Decoder d(in);
+  uint8_t format = 0, flags = 0;
+  if (!d.Byte(format) || format != kGuardFormat || !DecodeList(d, out.seen_with) || !d.Byte(flags)) return false;
+  out.quarantined = flags & 1;
+  out.released = flags & 2;
   return d.done();
 }
 

@@ -59,6 +59,62 @@ struct RecordEntry {
   static bool Decode(std::string_view in, RecordEntry& out);
 };
 
+// A scored pair of attribute nodes, stored under each end (kMatches).
+struct MatchEdge {
+  std::string other;                 // the other attribute node
+  double total = 0, probability = 0;  // under the model that scored it
+  std::vector<std::string> support;  // hashed blocking keys both ends share
+  std::vector<std::string> fields;   // "field=level:weight" per compared field, for explain
+};
+struct MatchEdges {
+  std::vector<MatchEdge> edges;  // sorted by other
+  std::string Encode() const;
+  static bool Decode(std::string_view in, MatchEdges& out);
+};
+
+// A plain counter (block sizes).
+struct Count {
+  uint64_t n = 0;
+  std::string Encode() const;
+  static bool Decode(std::string_view in, Count& out);
+};
+
+// A record's match attributes (identity/person.h EncodePerson), under its
+// attribute node (kAttrs, sealed).
+struct AttrsEntry {
+  std::string encoded;
+  std::string Encode() const { return encoded; }
+  static bool Decode(std::string_view in, AttrsEntry& out) {
+    out.encoded = std::string(in);
+    return true;
+  }
+};
+
+// An admin's decision about two nodes (kDecisions, under each end): evidence
+// that later data does not undo.
+struct Decision {
+  std::string other;
+  bool merge = false;  // false: keep apart
+  Micros at = 0;
+  std::string note;
+};
+struct NodeDecisions {
+  std::vector<Decision> decisions;  // sorted by other
+  std::string Encode() const;
+  static bool Decode(std::string_view in, NodeDecisions& out);
+};
+
+// Fan-out of a node: the person keys it was seen with, up to the quarantine
+// threshold; past it the node is quarantined (it links nothing) unless an
+// admin released it.
+struct NodeGuard {
+  std::vector<std::string> seen_with;  // sorted person-key node keys (capped)
+  bool quarantined = false;
+  bool released = false;
+  std::string Encode() const;
+  static bool Decode(std::string_view in, NodeGuard& out);
+};
+
 // The identifier index's value: the profile a node belongs to.
 struct ProfileRef {
   std::string id;

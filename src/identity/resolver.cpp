@@ -1,10 +1,12 @@
 #include "identity/resolver.h"
 
 #include <algorithm>
-#include <deque>
+#include <cstdio>
 #include <limits>
 
 #include <spdlog/spdlog.h>
+
+#include "identity/blocking.h"
 
 namespace seam::identity {
 namespace {
@@ -13,22 +15,115 @@ using store::Cf;
 
 Status Missing(const char* what) { return Status::Internal(std::string("identity graph: missing ") + what); }
 
+constexpr std::size_t kKnownCapacity = 200000;
+constexpr std::size_t kBlockHashBytes = 16;
+
+void UpsertEdge(MatchEdges& list, MatchEdge edge) {
+  auto it = std::lower_bound(list.edges.begin(), list.edges.end(), edge.other,
+                             [](const MatchEdge& e, const std::string& o) { return e.other < o; });
+  if (it != list.edges.end() && it->other == edge.other)
+    *it = std::move(edge);
+  else
+    list.edges.insert(it, std::move(edge));
+}
+
+void EraseEdge(MatchEdges& list, const std::string& other) {
+  std::erase_if(list.edges, [&](const MatchEdge& e) { return e.other == other; });
+}
+
+void UpsertDecision(NodeDecisions& list, Decision d) {
+  auto it = std::find_if(list.decisions.begin(), list.decisions.end(), [&](const Decision& x) { return x.other == d.other; });
+  if (it != list.decisions.end())
+    *it = std::move(d);  // the latest decision about a pair is the one that holds
+  else
+    list.decisions.push_back(std::move(d));
+  std::sort(list.decisions.begin(), list.decisions.end(), [](auto& a, auto& b) { return a.other < b.other; });
+}
+
+std::vector<std::string> Intersect(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
 }  // namespace
+
+// The component walk's view: the stored graph as this plan will leave it.
+class Resolver::Source {
+ public:
+  Source(Resolver& r, const Plan& p) : r_(r), p_(p) {}
+  Status ForEachSigOfNode(const std::string& node, const std::function<bool(const std::string&)>& fn) {
+    return r_.ForEachSigOfNode(node, fn);
+  }
+  Result<std::optional<SigInfo>> Sig(const std::string& id) {
+    auto v = r_.sigs_.Get(r_.reader_, id);
+    if (!v.ok()) return v.status();
+    if (*v == nullptr) return Missing("sig named by the adjacency");
+    return std::optional<SigInfo>(**v);
+  }
+  Result<std::optional<MatchEdges>> Edges(const std::string& node) {
+    auto e = r_.EdgesOf(node, p_);
+    if (!e.ok()) return e.status();
+    if (e->edges.empty()) return std::optional<MatchEdges>();
+    return std::optional<MatchEdges>(std::move(*e));
+  }
+  Result<uint64_t> BlockCount(const std::string& block) { return r_.CountOf(block, p_); }
+  Result<std::optional<NodeDecisions>> Decisions(const std::string& node) {
+    if (auto it = p_.decisions.find(node); it != p_.decisions.end()) return std::optional<NodeDecisions>(it->second);
+    auto d = r_.decisions_.Get(r_.reader_, node);
+    if (!d.ok()) return d.status();
+    return *d ? std::optional<NodeDecisions>(**d) : std::nullopt;
+  }
+  Result<std::optional<NodeGuard>> Guard(const std::string& node) {
+    if (auto it = p_.guards.find(node); it != p_.guards.end()) return std::optional<NodeGuard>(it->second);
+    auto g = r_.guards_.Get(r_.reader_, node);
+    if (!g.ok()) return g.status();
+    return *g ? std::optional<NodeGuard>(**g) : std::nullopt;
+  }
+  Result<std::optional<PreparedPerson>> Prepared(const std::string& node) {
+    auto k = r_.KnownOf(node, &p_);
+    if (!k.ok()) return k.status();
+    return *k ? std::optional<PreparedPerson>((*k)->prepared) : std::nullopt;
+  }
+
+ private:
+  Resolver& r_;
+  const Plan& p_;
+};
 
 LinkPolicy PolicyFromConfig(const Config& config) {
   LinkPolicy policy;
   for (const auto& [name, type] : config.identifier_types) policy.types[name] = {type.limit, type.priority};
+  // Attribute nodes join only by score; they never count against a limit.
+  policy.types[std::string(kAttrsType)] = {0, std::numeric_limits<int>::max() / 2};
   return policy;
 }
 
+std::string HashBlockKey(const Key256& lookup_key, std::string_view key) {
+  return HmacSha256(lookup_key, std::string("block\0", 6) + std::string(key)).substr(0, kBlockHashBytes);
+}
+
 void DeriveKeys(const Key256& lookup_key, Record& r) {
+  std::erase_if(r.identifiers, [](const Identifier& id) { return id.type == kAttrsType; });
   std::vector<std::pair<std::string, std::size_t>> keyed;
-  keyed.reserve(r.identifiers.size());
+  keyed.reserve(r.identifiers.size() + 1);
   for (std::size_t i = 0; i < r.identifiers.size(); ++i)
     keyed.emplace_back(MakeNodeKey(lookup_key, r.identifiers[i].type, r.identifiers[i].value), i);
   std::sort(keyed.begin(), keyed.end());
   keyed.erase(std::unique(keyed.begin(), keyed.end(), [](auto& a, auto& b) { return a.first == b.first; }),
               keyed.end());
+  if (!r.match_attributes.empty()) {
+    // The attribute node: one per distinct (attributes, identifiers), keyed
+    // so its value reveals nothing; records that state the same of the same
+    // person share it, as records with the same identifiers share a sig.
+    std::string material("attrs\0", 6);
+    material.append(r.match_attributes);
+    for (const auto& [key, index] : keyed) material.append(key);
+    r.identifiers.push_back({std::string(kAttrsType), Hex(HmacSha256(lookup_key, material).substr(0, 16))});
+    const auto& id = r.identifiers.back();
+    keyed.emplace_back(MakeNodeKey(lookup_key, id.type, id.value), r.identifiers.size() - 1);
+    std::sort(keyed.begin(), keyed.end());
+  }
   r.derived.node_keys.clear();
   r.derived.node_ids.clear();
   for (auto& [key, index] : keyed) {
@@ -39,20 +134,284 @@ void DeriveKeys(const Key256& lookup_key, Record& r) {
   r.derived.sig_id = r.derived.node_keys.empty() ? "" : MakeSigId(r.derived.node_keys, alias);
 }
 
-Resolver::Resolver(store::Store& store, LinkPolicy policy, const Key256& lookup_key, Options options)
+Resolver::Resolver(store::Store& store, LinkPolicy policy, const Key256& lookup_key, Options options,
+                   MatchModel model)
     : store_(store),
       reader_(store),
       policy_(std::move(policy)),
       lookup_key_(lookup_key),
-      options_(options),
-      sigs_(Cf::kSigs, options.cache_objects),
-      clusters_(Cf::kClusters, options.cache_objects),
-      node_profile_(Cf::kNodeProfile, options.cache_objects),
-      records_(Cf::kRecords, options.cache_objects) {}
+      options_(std::move(options)),
+      model_(std::move(model)),
+      sigs_(Cf::kSigs, options_.cache_objects),
+      clusters_(Cf::kClusters, options_.cache_objects),
+      node_profile_(Cf::kNodeProfile, options_.cache_objects),
+      records_(Cf::kRecords, options_.cache_objects),
+      attrs_(Cf::kAttrs, options_.cache_objects / 4),
+      block_counts_(Cf::kBlockCounts, options_.cache_objects),
+      edges_(Cf::kMatches, options_.cache_objects / 4),
+      decisions_(Cf::kDecisions, 10000),
+      guards_(Cf::kGuards, options_.cache_objects) {}
+
+void Resolver::SetModel(MatchModel model) { model_ = std::move(model); }
 
 Result<const RecordEntry*> Resolver::FindRecord(const std::string& record_key) {
   return records_.Get(reader_, record_key);
 }
+
+// ---- the match graph ----
+
+Result<std::vector<std::string>> Resolver::BlocksOf(const PersonAttributes& person) const {
+  std::vector<std::string> out;
+  for (const auto& key : BlockingKeys(person)) out.push_back(HashBlockKey(lookup_key_, key));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Result<const Resolver::Known*> Resolver::KnownOf(const std::string& node, const Plan* plan) {
+  if (auto it = known_.find(node); it != known_.end()) {
+    known_lru_.splice(known_lru_.end(), known_lru_, it->second.lru);
+    return &it->second;
+  }
+  std::string encoded;
+  if (plan != nullptr && plan->new_attrs && plan->new_attrs->first == node) {
+    encoded = plan->new_attrs->second;
+  } else {
+    auto stored = attrs_.Get(reader_, node);
+    if (!stored.ok()) return stored.status();
+    if (*stored == nullptr) return static_cast<const Known*>(nullptr);
+    encoded = (*stored)->encoded;
+  }
+  auto person = DecodePerson(encoded);
+  if (!person.ok()) return person.status();
+  auto blocks = BlocksOf(*person);
+  if (!blocks.ok()) return blocks.status();
+  while (known_.size() >= kKnownCapacity) {
+    known_.erase(known_lru_.front());
+    known_lru_.pop_front();
+  }
+  Known k{Prepare(*person), std::move(*blocks), known_lru_.insert(known_lru_.end(), node)};
+  return &known_.emplace(node, std::move(k)).first->second;
+}
+
+Result<uint64_t> Resolver::CountOf(const std::string& block, const Plan& plan) {
+  if (auto it = plan.block_counts.find(block); it != plan.block_counts.end()) return it->second;
+  auto c = block_counts_.Get(reader_, block);
+  if (!c.ok()) return c.status();
+  return *c == nullptr ? uint64_t{0} : (*c)->n;
+}
+
+Result<MatchEdges> Resolver::EdgesOf(const std::string& node, const Plan& plan) {
+  if (auto it = plan.edges.find(node); it != plan.edges.end()) return it->second;
+  auto e = edges_.Get(reader_, node);
+  if (!e.ok()) return e.status();
+  return *e == nullptr ? MatchEdges{} : **e;
+}
+
+Status Resolver::ForEachBlockMember(const std::string& block, const std::function<bool(const std::string&)>& fn) {
+  const auto removed = members_removed_.find(block);
+  bool go_on = true;
+  auto s = reader_.Scan(Cf::kBlocks, block, [&](std::string_view key, std::string_view) {
+    std::string node(key.substr(block.size()));
+    if (removed != members_removed_.end() && removed->second.count(node)) return true;
+    go_on = fn(node);
+    return go_on;
+  });
+  if (!s.ok() || !go_on) return s;
+  if (auto added = members_added_.find(block); added != members_added_.end())
+    for (const auto& n : added->second)
+      if (!fn(n)) break;
+  return Status::Ok();
+}
+
+MatchEdge Resolver::Scored(const std::string& other, const MatchScore& score, std::vector<std::string> support) const {
+  MatchEdge e{other, score.total, score.probability, std::move(support), {}};
+  for (const auto& f : score.fields) {
+    char weight[32];
+    std::snprintf(weight, sizeof weight, "%.3f", f.weight);
+    e.fields.push_back(f.field + "=" + f.level + ":" + weight);
+  }
+  return e;
+}
+
+Status Resolver::PlanNewAttrs(Plan& p, const std::string& node, const PersonAttributes& person,
+                              std::set<std::string>& touched) {
+  p.new_attrs = {node, EncodePerson(person)};
+  auto mine = KnownOf(node, &p);
+  if (!mine.ok()) return mine.status();
+  const std::vector<std::string> blocks = (*mine)->blocks;
+  const PreparedPerson me = (*mine)->prepared;
+  p.new_attrs_blocks = blocks;
+  std::set<std::string> candidates;
+  for (const auto& b : blocks) {
+    auto c = CountOf(b, p);
+    if (!c.ok()) return c.status();
+    p.block_counts[b] = *c + 1;
+    if (*c + 1 > options_.max_block_size) {
+      if (*c == options_.max_block_size) {
+        // The block grows past the cap: it draws no more candidates, and the
+        // edges it alone supported stop joining — their components reshape.
+        auto s = ForEachBlockMember(b, [&](const std::string& m) {
+          touched.insert(m);
+          return true;
+        });
+        if (!s.ok()) return s;
+      }
+      continue;
+    }
+    auto s = ForEachBlockMember(b, [&](const std::string& m) {
+      if (m != node) candidates.insert(m);
+      return true;
+    });
+    if (!s.ok()) return s;
+  }
+  MatchEdges own;
+  for (const auto& cand : candidates) {
+    auto theirs = KnownOf(cand, &p);
+    if (!theirs.ok()) return theirs.status();
+    if (*theirs == nullptr) continue;
+    const MatchScore score = model_.Compare(me, (*theirs)->prepared);
+    if (score.probability < model_.lower_threshold) continue;
+    auto support = Intersect(blocks, (*theirs)->blocks);
+    auto list = EdgesOf(cand, p);
+    if (!list.ok()) return list.status();
+    UpsertEdge(*list, Scored(node, score, support));
+    p.edges[cand] = std::move(*list);
+    UpsertEdge(own, Scored(cand, score, std::move(support)));
+    if (score.probability >= model_.upper_threshold) touched.insert(cand);
+  }
+  p.edges[node] = std::move(own);
+  return Status::Ok();
+}
+
+Status Resolver::PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::string>& touched) {
+  auto known = KnownOf(node, &p);
+  if (!known.ok()) return known.status();
+  if (*known == nullptr) return Status::Ok();
+  const std::vector<std::string> blocks = (*known)->blocks;
+  p.removed_blocks.emplace_back(node, blocks);
+  for (const auto& b : blocks) {
+    auto c = CountOf(b, p);
+    if (!c.ok()) return c.status();
+    const uint64_t now = *c > 0 ? *c - 1 : 0;
+    p.block_counts[b] = now;
+    if (*c == options_.max_block_size + 1) {
+      // The block shrinks back to the cap: its members are candidates of one
+      // another again. Pairs never scored (they met only in this block while
+      // it was too large) are scored now, so the edges are what they would
+      // be had the block never grown.
+      std::vector<std::string> members;
+      auto s = ForEachBlockMember(b, [&](const std::string& m) {
+        if (m != node) members.push_back(m);
+        return true;
+      });
+      if (!s.ok()) return s;
+      std::sort(members.begin(), members.end());
+      for (const auto& m : members) touched.insert(m);
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        auto a = KnownOf(members[i], &p);
+        if (!a.ok()) return a.status();
+        if (*a == nullptr) continue;
+        const Known ka = **a;
+        auto list_a = EdgesOf(members[i], p);
+        if (!list_a.ok()) return list_a.status();
+        for (std::size_t j = i + 1; j < members.size(); ++j) {
+          const bool scored = std::any_of(list_a->edges.begin(), list_a->edges.end(),
+                                          [&](const MatchEdge& e) { return e.other == members[j]; });
+          if (scored) continue;
+          auto kb = KnownOf(members[j], &p);
+          if (!kb.ok()) return kb.status();
+          if (*kb == nullptr) continue;
+          const MatchScore score = model_.Compare(ka.prepared, (*kb)->prepared);
+          if (score.probability < model_.lower_threshold) continue;
+          auto support = Intersect(ka.blocks, (*kb)->blocks);
+          auto list_b = EdgesOf(members[j], p);
+          if (!list_b.ok()) return list_b.status();
+          UpsertEdge(*list_b, Scored(members[i], score, support));
+          p.edges[members[j]] = std::move(*list_b);
+          UpsertEdge(*list_a, Scored(members[j], score, std::move(support)));
+        }
+        p.edges[members[i]] = std::move(*list_a);
+      }
+    }
+  }
+  auto own = EdgesOf(node, p);
+  if (!own.ok()) return own.status();
+  for (const auto& e : own->edges) {
+    auto theirs = EdgesOf(e.other, p);
+    if (!theirs.ok()) return theirs.status();
+    EraseEdge(*theirs, node);
+    p.edges[e.other] = std::move(*theirs);
+    touched.insert(e.other);
+  }
+  p.edges[node] = MatchEdges{};
+  return Status::Ok();
+}
+
+Status Resolver::PlanGuards(Plan& p, std::set<std::string>& touched) {
+  if (options_.quarantine_fanout == 0) return Status::Ok();
+  std::vector<std::string> keys;
+  for (const auto& n : p.sig.nodes) {
+    const auto type = NodeKeyType(n);
+    if (std::find(options_.person_keys.begin(), options_.person_keys.end(), type) != options_.person_keys.end())
+      keys.push_back(n);
+  }
+  if (keys.empty()) return Status::Ok();
+  for (const auto& x : p.sig.nodes) {
+    const auto type = NodeKeyType(x);
+    if (type == kAttrsType) continue;
+    std::vector<std::string> others;
+    for (const auto& k : keys)
+      if (NodeKeyType(k) != type) others.push_back(k);
+    if (others.empty()) continue;
+    NodeGuard g;
+    if (auto it = p.guards.find(x); it != p.guards.end()) {
+      g = it->second;
+    } else {
+      auto stored = guards_.Get(reader_, x);
+      if (!stored.ok()) return stored.status();
+      if (*stored) g = **stored;
+    }
+    if (g.quarantined || g.released) continue;
+    bool changed = false;
+    for (const auto& o : others) {
+      // Up to one past the threshold per type: enough to decide.
+      const auto t = NodeKeyType(o);
+      const auto of_type = std::count_if(g.seen_with.begin(), g.seen_with.end(),
+                                         [&](const std::string& s) { return NodeKeyType(s) == t; });
+      if (static_cast<std::size_t>(of_type) > options_.quarantine_fanout) continue;
+      auto at = std::lower_bound(g.seen_with.begin(), g.seen_with.end(), o);
+      if (at != g.seen_with.end() && *at == o) continue;
+      g.seen_with.insert(at, o);
+      changed = true;
+      if (static_cast<std::size_t>(of_type) + 1 > options_.quarantine_fanout) g.quarantined = true;
+    }
+    if (!changed) continue;
+    if (g.quarantined) {
+      // What the value glued together falls apart: every node it was seen
+      // with is re-partitioned without it.
+      p.quarantined_now.push_back(x);
+      std::vector<std::string> sigs;
+      auto s = ForEachSigOfNode(x, [&](const std::string& sig) {
+        sigs.push_back(sig);
+        return true;
+      });
+      if (!s.ok()) return s;
+      for (const auto& sid : sigs) {
+        auto info = sigs_.Get(reader_, sid);
+        if (!info.ok()) return info.status();
+        if (*info) touched.insert((*info)->nodes.begin(), (*info)->nodes.end());
+        p.walk_sigs.insert(sid);  // those carrying only the value stay in its own profile
+      }
+      spdlog::warn("quarantined a {} value seen with more than {} distinct person keys", std::string(type),
+                   options_.quarantine_fanout);
+    }
+    p.guards[x] = std::move(g);
+  }
+  return Status::Ok();
+}
+
+// ---- planning ----
 
 Result<Plan> Resolver::PlanAdd(const Record& record) {
   const auto& keys = record.derived.node_keys;
@@ -104,12 +463,21 @@ Result<Plan> Resolver::PlanAdd(const Record& record) {
     // anchored — when all its identifiers are there (a sig with a refused
     // identifier is re-clustered instead, so each profile's view of its
     // identifiers stays exact), and when it is not the profile's new
-    // earliest record (then the profile is renamed).
-    auto ref = node_profile_.Get(reader_, AnchorOf(p.sig, policy_));
+    // earliest record (then the profile is renamed). A quarantined value
+    // has a profile of its own and does not count.
+    std::set<std::string> quarantined;
+    for (const auto& n : p.sig.nodes) {
+      auto g = guards_.Get(reader_, n);
+      if (!g.ok()) return g.status();
+      if (*g && (*g)->quarantined && !(*g)->released) quarantined.insert(n);
+    }
+    const std::string& anchor = AnchorOf(p.sig, policy_, &quarantined);
+    auto ref = node_profile_.Get(reader_, anchor);
     if (!ref.ok()) return ref.status();
     if (*ref == nullptr) return Missing("profile of an anchored sig");
     bool fast = true;
     for (const auto& n : p.sig.nodes) {
+      if (quarantined.count(n) && n != anchor) continue;
       auto other = node_profile_.Get(reader_, n);
       if (!other.ok()) return other.status();
       if (*other == nullptr || (*other)->id != (*ref)->id) fast = false;
@@ -140,9 +508,20 @@ Result<Plan> Resolver::PlanAdd(const Record& record) {
   }
   // This record may name a profile: its would-be id must keep resolving.
   p.put_origin = true;
-  Overrides overrides;
-  overrides.sigs[p.sig_id] = &p.sig;
-  if (auto s = PlanShape(p, p.sig.nodes, overrides); !s.ok()) return s;
+  std::set<std::string> touched(p.sig.nodes.begin(), p.sig.nodes.end());
+  if (p.new_sig) {
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (NodeKeyType(keys[i]) != kAttrsType || record.match_attributes.empty()) continue;
+      auto stored = attrs_.Get(reader_, keys[i]);
+      if (!stored.ok()) return stored.status();
+      if (*stored != nullptr) continue;
+      auto person = DecodePerson(record.match_attributes);
+      if (!person.ok()) return person.status();
+      if (auto s = PlanNewAttrs(p, keys[i], *person, touched); !s.ok()) return s;
+    }
+    if (auto s = PlanGuards(p, touched); !s.ok()) return s;
+  }
+  if (auto s = PlanShape(p, std::vector<std::string>(touched.begin(), touched.end())); !s.ok()) return s;
   return p;
 }
 
@@ -164,10 +543,11 @@ Result<std::optional<Plan>> Resolver::PlanRemove(const std::string& record_key) 
   auto at = std::lower_bound(p.sig.keyed.begin(), p.sig.keyed.end(), mine);
   if (at == p.sig.keyed.end() || *at != mine) return Missing("record in its sig");
   p.sig.keyed.erase(at);
+  p.sig_changed = true;
   p.sig_survives = !p.sig.empty();
   if (!p.sig_survives) p.deleted_sigs.push_back(p.sig_id);
 
-  std::vector<std::string> start;
+  std::set<std::string> touched;
   for (const auto& n : p.sig.nodes) {
     bool elsewhere = true;
     if (!p.sig_survives) {
@@ -176,15 +556,101 @@ Result<std::optional<Plan>> Resolver::PlanRemove(const std::string& record_key) 
       elsewhere = *other;
     }
     // A node that no other sig holds goes with this one.
-    if (elsewhere)
-      start.push_back(n);
-    else
+    if (elsewhere) {
+      touched.insert(n);
+    } else {
       p.deleted_nodes.push_back(n);
+      if (NodeKeyType(n) == kAttrsType)
+        if (auto s = PlanGoneAttrs(p, n, touched); !s.ok()) return s;
+    }
   }
-  Overrides overrides;
-  overrides.sigs[p.sig_id] = p.sig_survives ? &p.sig : nullptr;
-  if (auto s = PlanShape(p, start, overrides); !s.ok()) return s;
+  for (const auto& n : p.deleted_nodes) touched.erase(n);
+  if (auto s = PlanShape(p, std::vector<std::string>(touched.begin(), touched.end())); !s.ok()) return s;
   return std::optional<Plan>(std::move(p));
+}
+
+Result<Plan> Resolver::PlanDecision(const std::string& a, const std::string& b, bool merge, Micros at, std::string note) {
+  Plan p;
+  p.kind = Plan::Kind::kReshape;
+  for (const auto& [self, other] : {std::pair{a, b}, std::pair{b, a}}) {
+    auto stored = decisions_.Get(reader_, self);
+    if (!stored.ok()) return stored.status();
+    NodeDecisions d = *stored ? **stored : NodeDecisions{};
+    UpsertDecision(d, {other, merge, at, note});
+    p.decisions[self] = std::move(d);
+  }
+  if (auto s = PlanShape(p, {a, b}); !s.ok()) return s;
+  return p;
+}
+
+Result<Plan> Resolver::PlanRelease(const std::string& node) {
+  Plan p;
+  p.kind = Plan::Kind::kReshape;
+  auto stored = guards_.Get(reader_, node);
+  if (!stored.ok()) return stored.status();
+  NodeGuard g = *stored ? **stored : NodeGuard{};
+  g.quarantined = false;
+  g.released = true;  // an admin vouched for it: never quarantined again
+  p.guards[node] = std::move(g);
+  if (auto s = PlanShape(p, {node}); !s.ok()) return s;
+  return p;
+}
+
+Result<Plan> Resolver::PlanRecluster(const std::vector<std::string>& nodes) {
+  Plan p;
+  p.kind = Plan::Kind::kReshape;
+  if (auto s = PlanShape(p, nodes); !s.ok()) return s;
+  return p;
+}
+
+Result<Plan> Resolver::PlanRescore(const std::string& node) {
+  Plan p;
+  p.kind = Plan::Kind::kReshape;
+  std::set<std::string> touched{node};
+  auto known = KnownOf(node, nullptr);
+  if (!known.ok()) return known.status();
+  if (*known == nullptr) return p;
+  const Known me = **known;
+  // The old pairs go (and their mirrors)...
+  auto own = EdgesOf(node, p);
+  if (!own.ok()) return own.status();
+  for (const auto& e : own->edges) {
+    auto theirs = EdgesOf(e.other, p);
+    if (!theirs.ok()) return theirs.status();
+    EraseEdge(*theirs, node);
+    p.edges[e.other] = std::move(*theirs);
+    touched.insert(e.other);
+  }
+  // ...and the candidates are drawn and scored again under the active model.
+  std::set<std::string> candidates;
+  for (const auto& b : me.blocks) {
+    auto c = CountOf(b, p);
+    if (!c.ok()) return c.status();
+    if (*c > options_.max_block_size) continue;
+    auto s = ForEachBlockMember(b, [&](const std::string& m) {
+      if (m != node) candidates.insert(m);
+      return true;
+    });
+    if (!s.ok()) return s;
+  }
+  MatchEdges fresh;
+  for (const auto& cand : candidates) {
+    auto theirs = KnownOf(cand, &p);
+    if (!theirs.ok()) return theirs.status();
+    if (*theirs == nullptr) continue;
+    const MatchScore score = model_.Compare(me.prepared, (*theirs)->prepared);
+    if (score.probability < model_.lower_threshold) continue;
+    auto support = Intersect(me.blocks, (*theirs)->blocks);
+    auto list = EdgesOf(cand, p);
+    if (!list.ok()) return list.status();
+    UpsertEdge(*list, Scored(node, score, support));
+    p.edges[cand] = std::move(*list);
+    UpsertEdge(fresh, Scored(cand, score, std::move(support)));
+    touched.insert(cand);
+  }
+  p.edges[node] = std::move(fresh);
+  if (auto s = PlanShape(p, std::vector<std::string>(touched.begin(), touched.end())); !s.ok()) return s;
+  return p;
 }
 
 Status Resolver::ForEachSigOfNode(const std::string& node, const std::function<bool(const std::string&)>& fn) {
@@ -214,50 +680,6 @@ Result<bool> Resolver::NodeInOtherSig(const std::string& node, const std::string
   return found;
 }
 
-Status Resolver::Gather(const std::vector<std::string>& start, const Overrides& overrides,
-                        std::vector<ComponentSig>& out, bool& over_cap, int max_sigs) {
-  std::set<std::string> seen_nodes;
-  std::set<std::string> seen_sigs;
-  std::deque<std::string> queue;
-  over_cap = false;
-  auto visit_node = [&](const std::string& n) {
-    if (seen_nodes.insert(n).second) queue.push_back(n);
-  };
-  auto add_sig = [&](const std::string& id, const SigInfo& info) {
-    out.push_back({id, info});
-    for (const auto& n : info.nodes) visit_node(n);
-  };
-  // A planned sig is not in the adjacency yet: it joins the walk directly.
-  for (const auto& [id, info] : overrides.sigs) {
-    seen_sigs.insert(id);
-    if (info != nullptr) add_sig(id, *info);
-  }
-  for (const auto& n : start) visit_node(n);
-
-  while (!queue.empty()) {
-    const std::string node = std::move(queue.front());
-    queue.pop_front();
-    std::vector<std::string> found;
-    auto s = ForEachSigOfNode(node, [&](const std::string& sig) {
-      if (!seen_sigs.count(sig)) found.push_back(sig);
-      return true;
-    });
-    if (!s.ok()) return s;
-    for (auto& sid : found) {
-      if (!seen_sigs.insert(sid).second) continue;
-      if (static_cast<int>(seen_sigs.size()) > max_sigs) {
-        over_cap = true;
-        return Status::Ok();
-      }
-      auto info = sigs_.Get(reader_, sid);
-      if (!info.ok()) return info.status();
-      if (*info == nullptr) return Missing("sig named by the adjacency");
-      add_sig(sid, **info);
-    }
-  }
-  return Status::Ok();
-}
-
 Status Resolver::LoadOldProfiles(Plan& p, const std::set<std::string>& nodes) {
   for (const auto& n : nodes) {
     auto ref = node_profile_.Get(reader_, n);
@@ -273,11 +695,24 @@ Status Resolver::LoadOldProfiles(Plan& p, const std::set<std::string>& nodes) {
   return Status::Ok();
 }
 
-Status Resolver::PlanShape(Plan& p, const std::vector<std::string>& start, const Overrides& overrides) {
-  std::vector<ComponentSig> component;
+Status Resolver::PlanShape(Plan& p, const std::vector<std::string>& start) {
+  Source src(*this, p);
+  GatherLimits limits{options_.max_component_sigs, options_.max_block_size, model_.upper_threshold};
+  std::vector<std::pair<std::string, const SigInfo*>> extra;
+  if (p.kind == Plan::Kind::kAdd) extra.emplace_back(p.sig_id, &p.sig);
+  if (p.kind == Plan::Kind::kRemove) extra.emplace_back(p.sig_id, p.sig_survives ? &p.sig : nullptr);
+  std::vector<std::pair<std::string, SigInfo>> walked;
+  walked.reserve(p.walk_sigs.size());
+  for (const auto& sid : p.walk_sigs) {
+    if (sid == p.sig_id) continue;
+    auto info = sigs_.Get(reader_, sid);
+    if (!info.ok()) return info.status();
+    if (*info) walked.emplace_back(sid, **info);
+  }
+  for (const auto& [sid, info] : walked) extra.emplace_back(sid, &info);
+  ComponentInput in;
   bool over_cap = false;
-  if (auto s = Gather(start, overrides, component, over_cap, options_.max_component_sigs); !s.ok())
-    return s;
+  if (auto s = GatherComponent(src, start, extra, limits, in, over_cap); !s.ok()) return s;
   if (over_cap && p.kind == Plan::Kind::kAdd) {
     // A component this large is glued by a junk value the guards did not
     // catch; re-clustering it on every record would stall the writer. The
@@ -285,26 +720,78 @@ Status Resolver::PlanShape(Plan& p, const std::vector<std::string>& start, const
     spdlog::warn("identity component over {} sigs: record attached without re-clustering",
                  options_.max_component_sigs);
     p.attach_only = true;
+    p.reclustered = false;
     return LoadOldProfiles(p, std::set<std::string>(p.sig.nodes.begin(), p.sig.nodes.end()));
   }
   if (over_cap) {
-    // Removal must split correctly whatever the size: walk it all.
-    component.clear();
-    if (auto s = Gather(start, overrides, component, over_cap, std::numeric_limits<int>::max()); !s.ok())
-      return s;
+    // Removals and decisions must partition correctly whatever the size.
+    in = ComponentInput{};
+    limits.max_sigs = std::numeric_limits<int>::max();
+    if (auto s = GatherComponent(src, start, extra, limits, in, over_cap); !s.ok()) return s;
   }
-  p.partition = ClusterComponent(component, policy_);
+  p.quarantined = in.quarantined;
+  // A record whose every identifier is quarantined lands in that value's
+  // own profile (its sigs are not walked).
+  if (p.kind == Plan::Kind::kAdd &&
+      std::all_of(p.sig.nodes.begin(), p.sig.nodes.end(), [&](const std::string& n) { return in.quarantined.count(n); })) {
+    p.attach_only = true;
+    return LoadOldProfiles(p, std::set<std::string>(p.sig.nodes.begin(), p.sig.nodes.end()));
+  }
+  p.partition = ClusterComponent(in, policy_);
   p.reclustered = true;
-  for (const auto& cs : component) p.sig_nodes[cs.id] = cs.info.nodes;
+  for (const auto& cs : in.sigs) p.sig_nodes[cs.id] = cs.info.nodes;
   std::set<std::string> nodes(p.deleted_nodes.begin(), p.deleted_nodes.end());
-  for (const auto& cs : component) nodes.insert(cs.info.nodes.begin(), cs.info.nodes.end());
+  for (const auto& cs : in.sigs) nodes.insert(cs.info.nodes.begin(), cs.info.nodes.end());
+  for (const auto& n : start) nodes.insert(n);
   return LoadOldProfiles(p, nodes);
+}
+
+// ---- applying ----
+
+void Resolver::ApplyMatching(Plan& p, store::Batch& batch) {
+  if (p.new_attrs) {
+    const auto& [node, encoded] = *p.new_attrs;
+    attrs_.Put(node, AttrsEntry{encoded});
+    for (const auto& b : p.new_attrs_blocks) {
+      batch.Put(Cf::kBlocks, b + node, "");
+      members_added_[b].insert(node);
+      if (auto r = members_removed_.find(b); r != members_removed_.end()) r->second.erase(node);
+    }
+  }
+  for (const auto& [node, blocks] : p.removed_blocks) {
+    for (const auto& b : blocks) {
+      batch.Delete(Cf::kBlocks, b + node);
+      members_removed_[b].insert(node);
+      if (auto a = members_added_.find(b); a != members_added_.end()) a->second.erase(node);
+    }
+    attrs_.Erase(node);
+    if (auto it = known_.find(node); it != known_.end()) {
+      known_lru_.erase(it->second.lru);
+      known_.erase(it);
+    }
+  }
+  for (const auto& [b, n] : p.block_counts) {
+    if (n == 0)
+      block_counts_.Erase(b);
+    else
+      block_counts_.Put(b, Count{n});
+  }
+  for (auto& [node, list] : p.edges) {
+    if (list.edges.empty())
+      edges_.Erase(node);
+    else
+      edges_.Put(node, std::move(list));
+  }
+  for (auto& [node, g] : p.guards) guards_.Put(node, std::move(g));
+  for (auto& [node, d] : p.decisions) decisions_.Put(node, std::move(d));
 }
 
 ResolveResult Resolver::Apply(Plan p, store::Batch& batch) {
   ResolveResult result;
   result.sig_id = p.sig_id;
   if (p.kind == Plan::Kind::kUnchanged) return result;
+  ApplyMatching(p, batch);
+  result.quarantined = p.quarantined_now;
 
   if (p.kind == Plan::Kind::kAdd) {
     if (p.new_sig) {
@@ -324,38 +811,39 @@ ResolveResult Resolver::Apply(Plan p, store::Batch& batch) {
     if (p.put_origin) batch.Put(Cf::kIdOrigins, ProfileIdForRecord(p.record_key), "s" + p.sig_id);
     if (p.record_entry) records_.Put(p.record_key, *p.record_entry);
     if (p.attach_only) {
-      ApplyAttach(p, batch, result);
+      ApplyAttach(p, result);
     } else if (p.reclustered) {
-      ApplyShape(p, batch, result);
+      ApplyShape(p, result);
     } else {
       result.profile_id = p.profile_id;
     }
     return result;
   }
 
-  // Remove.
-  for (const auto& n : p.deleted_nodes) {
-    node_profile_.Erase(n);
-    batch.Delete(Cf::kIdOrigins, ProfileIdForNode(n));
-  }
-  if (p.sig_survives) {
-    sigs_.Put(p.sig_id, p.sig);
-  } else {
-    sigs_.Erase(p.sig_id);
-    for (const auto& n : p.sig.nodes) {
-      batch.Delete(Cf::kNodeSigs, n + p.sig_id);
-      adjacency_removed_[n].insert(p.sig_id);
-      if (auto a = adjacency_added_.find(n); a != adjacency_added_.end()) a->second.erase(p.sig_id);
+  if (p.kind == Plan::Kind::kRemove) {
+    for (const auto& n : p.deleted_nodes) {
+      node_profile_.Erase(n);
+      batch.Delete(Cf::kIdOrigins, ProfileIdForNode(n));
     }
+    if (p.sig_survives) {
+      sigs_.Put(p.sig_id, p.sig);
+    } else {
+      sigs_.Erase(p.sig_id);
+      for (const auto& n : p.sig.nodes) {
+        batch.Delete(Cf::kNodeSigs, n + p.sig_id);
+        adjacency_removed_[n].insert(p.sig_id);
+        if (auto a = adjacency_added_.find(n); a != adjacency_added_.end()) a->second.erase(p.sig_id);
+      }
+    }
+    records_.Erase(p.record_key);
+    batch.Delete(Cf::kIdOrigins, ProfileIdForRecord(p.record_key));
+    result.deleted_sigs = p.deleted_sigs;
   }
-  records_.Erase(p.record_key);
-  batch.Delete(Cf::kIdOrigins, ProfileIdForRecord(p.record_key));
-  result.deleted_sigs = p.deleted_sigs;
-  ApplyShape(p, batch, result);
+  ApplyShape(p, result);
   return result;
 }
 
-void Resolver::ApplyShape(Plan& p, store::Batch&, ResolveResult& result) {
+void Resolver::ApplyShape(Plan& p, ResolveResult& result) {
   Partition& partition = p.partition;
   std::map<std::string, std::size_t> cluster_of_sig, cluster_of_node;
   for (std::size_t i = 0; i < partition.clusters.size(); ++i) {
@@ -384,6 +872,16 @@ void Resolver::ApplyShape(Plan& p, store::Batch&, ResolveResult& result) {
     Cluster& c = partition.clusters[i];
     merged[i].erase(c.id);
     c.merged_ids.assign(merged[i].begin(), merged[i].end());
+    // A quarantined value's own profile keeps the records that carry only
+    // it (they are never walked, so the partition does not list them).
+    if (c.nodes.size() == 1 && p.quarantined.count(c.nodes[0])) {
+      if (auto old = p.old_clusters.find(c.id); old != p.old_clusters.end()) {
+        std::set<std::string> all(c.sigs.begin(), c.sigs.end());
+        for (const auto& s : old->second.sigs)
+          if (std::find(p.deleted_sigs.begin(), p.deleted_sigs.end(), s) == p.deleted_sigs.end()) all.insert(s);
+        c.sigs.assign(all.begin(), all.end());
+      }
+    }
     clusters_.Put(c.id, c);
     for (const auto& n : c.nodes) {
       auto it = p.old_profile_of.find(n);
@@ -398,17 +896,18 @@ void Resolver::ApplyShape(Plan& p, store::Batch&, ResolveResult& result) {
   }
   result.reclustered = true;
   if (p.kind == Plan::Kind::kAdd) result.profile_id = partition.clusters[cluster_of_sig.at(p.sig_id)].id;
-  result.clusters = std::move(partition.clusters);
+  result.clusters = partition.clusters;
 }
 
-void Resolver::ApplyAttach(Plan& p, store::Batch&, ResolveResult& result) {
-  const std::string& anchor = AnchorOf(p.sig, policy_);
+void Resolver::ApplyAttach(Plan& p, ResolveResult& result) {
+  const std::string& anchor = AnchorOf(p.sig, policy_, &p.quarantined);
   Cluster cluster;
   if (auto it = p.old_profile_of.find(anchor); it != p.old_profile_of.end() && p.old_clusters.count(it->second)) {
     cluster = p.old_clusters.at(it->second);
   } else {
-    cluster.id = ProfileIdForRecord(p.sig.Earliest().second);
-    cluster.origin = "s" + p.sig_id;
+    const bool lone_quarantined = p.quarantined.count(anchor) > 0;
+    cluster.id = lone_quarantined ? ProfileIdForNode(anchor) : ProfileIdForRecord(p.sig.Earliest().second);
+    cluster.origin = lone_quarantined ? "n" + anchor : "s" + p.sig_id;
     cluster.nodes.push_back(anchor);
     node_profile_.Put(anchor, ProfileRef{cluster.id});
     result.created.push_back(cluster.id);
@@ -439,6 +938,11 @@ void Resolver::Flush(store::Batch& batch) {
   clusters_.Flush(batch);
   node_profile_.Flush(batch);
   records_.Flush(batch);
+  attrs_.Flush(batch);
+  block_counts_.Flush(batch);
+  edges_.Flush(batch);
+  decisions_.Flush(batch);
+  guards_.Flush(batch);
 }
 
 void Resolver::Commit() {
@@ -446,8 +950,15 @@ void Resolver::Commit() {
   clusters_.Commit();
   node_profile_.Commit();
   records_.Commit();
+  attrs_.Commit();
+  block_counts_.Commit();
+  edges_.Commit();
+  decisions_.Commit();
+  guards_.Commit();
   adjacency_added_.clear();
   adjacency_removed_.clear();
+  members_added_.clear();
+  members_removed_.clear();
 }
 
 void Resolver::Abort() {
@@ -455,8 +966,19 @@ void Resolver::Abort() {
   clusters_.Abort();
   node_profile_.Abort();
   records_.Abort();
+  attrs_.Abort();
+  block_counts_.Abort();
+  edges_.Abort();
+  decisions_.Abort();
+  guards_.Abort();
   adjacency_added_.clear();
   adjacency_removed_.clear();
+  members_added_.clear();
+  members_removed_.clear();
+  // Prepared attributes are immutable per node, but a node whose attributes
+  // were never stored must not look known.
+  known_.clear();
+  known_lru_.clear();
 }
 
 }  // namespace seam::identity

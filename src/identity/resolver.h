@@ -1,22 +1,32 @@
 // The deterministic single-writer stage: applies canonical Records to the
 // identity graph. It reads no wall clock and no randomness; its state after
-// any set of records is the same whatever order they came in.
+// any set of records is the same whatever order they came in (for one active
+// match model).
 //
 // Every change is planned, then applied: Plan* only reads (and may fail:
 // I/O, a corrupt value), Apply only writes (and cannot fail). So a record
 // that fails leaves the graph as it was, without savepoints — and the
 // profile writer can load what it needs between the two steps.
+//
+// Records with match attributes carry an attribute node; a new one is
+// scored against candidates from its blocking keys and its edges (possible
+// matches and matches) are stored on both ends. Edges above the upper
+// threshold join profiles through the clusterer, after every guard.
 #pragma once
 
 #include <functional>
+#include <list>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "identity/clusterer.h"
+#include "identity/component.h"
 #include "identity/graph.h"
+#include "identity/match_model.h"
 #include "seam/config.h"
 #include "seam/record.h"
 #include "seam/status.h"
@@ -27,13 +37,17 @@ namespace seam::identity {
 
 LinkPolicy PolicyFromConfig(const Config& config);
 
-// Fills record.derived.node_keys / node_ids / sig_id from the identifiers.
+// Fills record.derived.node_keys / node_ids / sig_id from the identifiers,
+// adding the record's attribute node when it carries match attributes.
 // Pure; callable from any thread.
 void DeriveKeys(const Key256& lookup_key, Record& record);
 
+// A blocking key as stored: keyed hash, so the index holds no personal value.
+std::string HashBlockKey(const Key256& lookup_key, std::string_view key);
+
 // What a planned change will do, for the profile writer to prepare against.
 struct Plan {
-  enum class Kind { kAdd, kRemove, kUnchanged };
+  enum class Kind { kAdd, kRemove, kUnchanged, kReshape };
   Kind kind = Kind::kAdd;
   std::string sig_id;
   // Add without a change of shape: the record lands in this profile.
@@ -59,6 +73,18 @@ struct Plan {
   std::map<std::string, std::vector<std::string>> sig_nodes;  // the component's sigs -> their nodes
   bool attach_only = false;  // component over the cap: attach, do not re-cluster
   bool put_origin = false;   // record the record's would-be profile id (redirects)
+
+  // Matching and guards: the stored objects as they will be.
+  std::optional<std::pair<std::string, std::string>> new_attrs;  // node, encoded attributes
+  std::vector<std::string> new_attrs_blocks;                     // its hashed blocking keys
+  std::vector<std::pair<std::string, std::vector<std::string>>> removed_blocks;  // attrs node -> blocks left
+  std::map<std::string, uint64_t> block_counts;
+  std::map<std::string, MatchEdges> edges;  // empty list: erase
+  std::map<std::string, NodeGuard> guards;
+  std::map<std::string, NodeDecisions> decisions;
+  std::vector<std::string> quarantined_now;  // nodes this plan quarantines
+  std::set<std::string> quarantined;         // quarantined nodes of the component
+  std::set<std::string> walk_sigs;           // sigs to include though no walk reaches them
 };
 
 struct ResolveResult {
@@ -72,6 +98,7 @@ struct ResolveResult {
   std::vector<std::string> retired;
   std::vector<std::string> created;
   std::vector<std::string> deleted_sigs;
+  std::vector<std::string> quarantined;  // nodes quarantined by this change
 };
 
 class Resolver {
@@ -79,8 +106,14 @@ class Resolver {
   struct Options {
     int max_component_sigs = 20000;
     std::size_t cache_objects = 200000;  // clean graph objects kept between groups, per table
+    uint64_t max_block_size = 500;       // a larger block draws no candidates
+    // A node seen with more distinct values of one of these types than the
+    // threshold is quarantined (a kiosk device, a store's default phone).
+    std::vector<std::string> person_keys = {"user_id", "member_id", "card_token", "customer_id"};
+    std::size_t quarantine_fanout = 50;  // 0: never
   };
-  Resolver(store::Store& store, LinkPolicy policy, const Key256& lookup_key, Options options);
+  Resolver(store::Store& store, LinkPolicy policy, const Key256& lookup_key, Options options,
+           MatchModel model = MatchModel::Default());
 
   // Plans adding `record` (derived keys filled). A replaceable record whose
   // key is stored with the same content plans as kUnchanged; with other
@@ -89,10 +122,24 @@ class Resolver {
   // Plans removing the replaceable record stored under `record_key`;
   // nullopt when there is none.
   Result<std::optional<Plan>> PlanRemove(const std::string& record_key);
+  // Plans an admin's decision between two nodes (merge or keep apart), or
+  // the release of a quarantined node: the component is partitioned anew.
+  Result<Plan> PlanDecision(const std::string& a, const std::string& b, bool merge, Micros at, std::string note);
+  Result<Plan> PlanRelease(const std::string& node);
+  // Plans re-partitioning the components of `nodes` (after the model changed).
+  Result<Plan> PlanRecluster(const std::vector<std::string>& nodes);
   ResolveResult Apply(Plan plan, store::Batch& batch);
 
   // The stored entry of a replaceable record, or nullptr.
   Result<const RecordEntry*> FindRecord(const std::string& record_key);
+  // The active match model; a new one takes effect for records planned
+  // after it (Rescore re-evaluates what is stored).
+  const MatchModel& model() const { return model_; }
+  void SetModel(MatchModel model);
+  // Re-scores the stored pairs of `node` with the active model, drawing its
+  // candidates from its blocks again: the plan replaces its edges (and their
+  // mirrors) and re-partitions what they touch.
+  Result<Plan> PlanRescore(const std::string& node);
 
   // Group protocol (object_table.h): write changes, then commit or abort.
   void Flush(store::Batch& batch);
@@ -101,35 +148,62 @@ class Resolver {
 
   const Key256& lookup_key() const { return lookup_key_; }
   const LinkPolicy& policy() const { return policy_; }
+  const Options& options() const { return options_; }
+
+  // For the component walk (component.h), seeing the plan in progress.
+  class Source;
 
  private:
-  // Sigs the plan changes or deletes, seen by the component walk in place of
-  // what the store holds.
-  struct Overrides {
-    std::map<std::string, const SigInfo*> sigs;  // nullptr: deleted
-  };
+  friend class Source;
   Status ForEachSigOfNode(const std::string& node, const std::function<bool(const std::string&)>& fn);
+  Status ForEachBlockMember(const std::string& block, const std::function<bool(const std::string&)>& fn);
   // Whether a sig other than `except` holds `node`.
   Result<bool> NodeInOtherSig(const std::string& node, const std::string& except);
-  Status Gather(const std::vector<std::string>& start, const Overrides& overrides,
-                std::vector<ComponentSig>& out, bool& over_cap, int max_sigs);
-  Status PlanShape(Plan& plan, const std::vector<std::string>& start, const Overrides& overrides);
-  Status LoadOldProfiles(Plan& plan, const std::set<std::string>& nodes);
-  void ApplyShape(Plan& plan, store::Batch& batch, ResolveResult& result);
-  void ApplyAttach(Plan& plan, store::Batch& batch, ResolveResult& result);
+  Result<uint64_t> CountOf(const std::string& block, const Plan& plan);
+  Result<MatchEdges> EdgesOf(const std::string& node, const Plan& plan);
+  Result<std::vector<std::string>> BlocksOf(const PersonAttributes& person) const;
+  MatchEdge Scored(const std::string& other, const MatchScore& score, std::vector<std::string> support) const;
+  // Adds `node` (with `person`) to the match graph: its blocks, candidates,
+  // edges. `touched` gets nodes whose components the change may reshape.
+  Status PlanNewAttrs(Plan& p, const std::string& node, const PersonAttributes& person, std::set<std::string>& touched);
+  Status PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::string>& touched);
+  Status PlanGuards(Plan& p, std::set<std::string>& touched);
+  Status PlanShape(Plan& p, const std::vector<std::string>& start);
+  Status LoadOldProfiles(Plan& p, const std::set<std::string>& nodes);
+  void ApplyShape(Plan& p, ResolveResult& result);
+  void ApplyAttach(Plan& p, ResolveResult& result);
+  void ApplyMatching(Plan& p, store::Batch& batch);
 
   store::Store& store_;
   store::LiveReader reader_;
   LinkPolicy policy_;
   Key256 lookup_key_;
   Options options_;
+  MatchModel model_;
 
   store::ObjectTable<SigInfo> sigs_;
   store::ObjectTable<Cluster> clusters_;
   store::ObjectTable<ProfileRef> node_profile_;
   store::ObjectTable<RecordEntry> records_;
-  // Adjacency (node | sig) written or deleted in this group, not yet in the store.
+  store::ObjectTable<AttrsEntry> attrs_;
+  store::ObjectTable<Count> block_counts_;
+  store::ObjectTable<MatchEdges> edges_;
+  store::ObjectTable<NodeDecisions> decisions_;
+  store::ObjectTable<NodeGuard> guards_;
+  // Adjacency (node | sig) and block members written or deleted in this
+  // group, not yet in the store.
   std::map<std::string, std::set<std::string>> adjacency_added_, adjacency_removed_;
+  std::map<std::string, std::set<std::string>> members_added_, members_removed_;
+  // Prepared attributes and hashed blocks of attribute nodes (immutable per
+  // node), LRU: preparing (ICU transliteration) costs more than scoring.
+  struct Known {
+    PreparedPerson prepared;
+    std::vector<std::string> blocks;
+    std::list<std::string>::iterator lru;
+  };
+  Result<const Known*> KnownOf(const std::string& attrs_node, const Plan* plan);
+  std::unordered_map<std::string, Known> known_;
+  std::list<std::string> known_lru_;
 };
 
 }  // namespace seam::identity

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "identity/person.h"
 #include "seam/crypto.h"
 
 namespace seam::ingest {
@@ -126,6 +127,28 @@ std::string HashRow(const ImportRow& row, std::string_view salt) {
   return Sha256(material).substr(0, 16);
 }
 
+// The row's match attributes, normalised; empty unless it states something
+// of the person beyond identifiers (a name, a birth date, an address...):
+// identifiers alone link deterministically and need no scoring.
+std::string MatchAttributes(const ImportRow& row, const ImportContext& ctx) {
+  identity::RawPerson raw;
+  raw.name = row[Column::kName].empty() ? row[Column::kCustomerName] : row[Column::kName];
+  raw.first_name = row[Column::kFirstName];
+  raw.last_name = row[Column::kLastName];
+  raw.birth_date = row[Column::kBirthDate];
+  raw.gender = row[Column::kGender];
+  raw.postal_code = row[Column::kPostalCode];
+  raw.address = row[Column::kAddress];
+  raw.city = row[Column::kCity];
+  if (!Trim(row[Column::kPhone]).empty()) raw.phones.push_back(row[Column::kPhone]);
+  if (!Trim(row[Column::kEmail]).empty()) raw.emails.push_back(row[Column::kEmail]);
+  identity::PersonAttributes person = identity::NormalizePerson(ctx.normalizer, raw);
+  if (person.first_name.empty() && person.last_name.empty() && person.full_name.empty() &&
+      person.birth_date.empty() && person.address.empty() && person.postal_code.empty())
+    return "";
+  return identity::EncodePerson(person);
+}
+
 }  // namespace
 
 std::variant<BuiltRecord, RowError> CustomerRecord(const ImportRow& row, const ImportContext& ctx) {
@@ -167,6 +190,7 @@ std::variant<BuiltRecord, RowError> CustomerRecord(const ImportRow& row, const I
              Column::kJoinedAt});
   if (auto d = ctx.normalizer.Date(row[Column::kBirthDate])) r.traits["birth_date"] = *d;
   r.properties = {{"customer_id", customer_id}};
+  r.match_attributes = MatchAttributes(row, ctx);
   // Without updated_at the row's time is its import time, which must not
   // make an unchanged re-import look new: the hash covers the row alone.
   r.content_hash = HashRow(row, "crm");
@@ -242,6 +266,7 @@ std::optional<RowError> ReceiptAssembler::Add(const ImportRow& row, std::vector<
       if (!v.empty()) r.traits[ColumnName(c)] = std::string(v);
     }
     for (const auto& [name, value] : row.extra) r.properties["extra"][name] = value;
+    r.match_attributes = MatchAttributes(row, ctx_);
     o.built.record.content_hash = HashRow(row, "pos");
     auto [slot, inserted] = open_.emplace(key, std::move(o));
     (void)inserted;

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "identity/person.h"
 #include "seam/crypto.h"
 
 namespace seam::ingest {
@@ -140,8 +141,39 @@ SegmentParser::SegmentParser(const Config& config, const Normalizer& normalizer,
 
 namespace {
 
+// Segment's reserved identify traits that describe the person: her match
+// attributes (scored, never linking on their own).
+std::string TraitText(const nlohmann::json& traits, std::initializer_list<const char*> names) {
+  for (const char* n : names) {
+    auto it = traits.find(n);
+    if (it != traits.end() && it->is_string()) return it->get<std::string>();
+  }
+  return "";
+}
+
 class MessageBuilder {
  public:
+  std::string MatchAttributes(const Record& r) const {
+    identity::RawPerson raw;
+    raw.name = TraitText(r.traits, {"name"});
+    raw.first_name = TraitText(r.traits, {"firstName", "first_name"});
+    raw.last_name = TraitText(r.traits, {"lastName", "last_name"});
+    raw.birth_date = TraitText(r.traits, {"birthday", "birth_date"});
+    if (raw.birth_date.size() > 10 && raw.birth_date[10] == 'T') raw.birth_date.resize(10);  // ISO date-time
+    raw.gender = TraitText(r.traits, {"gender"});
+    if (auto a = r.traits.find("address"); a != r.traits.end() && a->is_object()) {
+      raw.city = TraitText(*a, {"city"});
+      raw.postal_code = TraitText(*a, {"postalCode", "postal_code"});
+      raw.address = TraitText(*a, {"street"});
+    }
+    if (raw.name.empty() && raw.first_name.empty() && raw.last_name.empty() && raw.birth_date.empty()) return "";
+    for (const auto& id : r.identifiers) {
+      if (id.type == "phone") raw.phones.push_back(id.value);
+      if (id.type == "email") raw.emails.push_back(id.value);
+    }
+    return identity::EncodePerson(identity::NormalizePerson(normalizer_, raw));
+  }
+
   MessageBuilder(const Config& config, const Normalizer& normalizer, const Blocklist& blocklist)
       : config_(config), normalizer_(normalizer), blocklist_(blocklist) {}
 
@@ -305,6 +337,7 @@ class MessageBuilder {
         }
       }
     }
+    if (type == "identify") r.match_attributes = MatchAttributes(r);
     if (r.identifiers.empty())
       return MessageError{"no_usable_identifier",
                           "message has no identifier that can be used (blocklisted or invalid)"};

@@ -85,6 +85,54 @@ Status Writer::RunExclusive(const std::function<Status(store::Batch&)>& fn) {
   return future.get();
 }
 
+Result<identity::ResolveResult> Writer::RunPlan(
+    const std::function<Result<identity::Plan>(identity::Resolver&)>& make) {
+  identity::ResolveResult result;
+  Status s = RunExclusive([&](store::Batch& batch) -> Status {
+    auto plan = make(resolver_);
+    if (!plan.ok()) return plan.status();
+    if (Status p = profiles_.Prepare(nullptr, *plan); !p.ok()) return p;
+    result = resolver_.Apply(std::move(*plan), batch);
+    profiles_.Apply(nullptr, result, batch);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+Result<std::size_t> Writer::Reevaluate(identity::MatchModel model) {
+  std::size_t done = 0;
+  Status s = RunExclusive([&](store::Batch& batch) -> Status {
+    resolver_.SetModel(std::move(model));
+    std::vector<std::string> nodes;
+    Status scan = reader_.Scan(Cf::kAttrs, "", [&](std::string_view key, std::string_view) {
+      nodes.emplace_back(key);
+      return true;
+    });
+    if (!scan.ok()) return scan;
+    for (const auto& node : nodes) {
+      auto plan = resolver_.PlanRescore(node);
+      if (!plan.ok()) return plan.status();
+      // The timeline rebuild of a divided profile must see what this pass
+      // wrote: commit first when it would not.
+      if (profiles_.NeedsCommitBefore(*plan)) {
+        if (Status c = CommitGroup(batch); !c.ok()) return c;
+        plan = resolver_.PlanRescore(node);
+        if (!plan.ok()) return plan.status();
+      }
+      if (Status p = profiles_.Prepare(nullptr, *plan); !p.ok()) return p;
+      auto result = resolver_.Apply(std::move(*plan), batch);
+      profiles_.Apply(nullptr, result, batch);
+      if (++done % 512 == 0)
+        if (Status c = CommitGroup(batch); !c.ok()) return c;
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  metrics_.Add("seam_model_reevaluations_total");
+  return done;
+}
+
 void Writer::Loop() {
   pthread_setname_np(pthread_self(), "seam-writer");  // visible in top -H and perf
   std::vector<Job> group;
@@ -201,7 +249,13 @@ void Writer::ProcessGroup(std::vector<Job>& jobs) {
 
   if (jobs.size() == 1 && jobs[0].exclusive) {
     Status s = jobs[0].exclusive(batch);
-    if (s.ok()) s = batch.Commit(options_.sync);
+    if (s.ok()) {
+      s = CommitGroup(batch);
+    } else {
+      batch.Clear();
+      resolver_.Abort();
+      profiles_.Abort();
+    }
     outcomes[0].status = s;
     jobs[0].done(std::move(outcomes[0]));
     return;

@@ -69,8 +69,16 @@ class Writer {
   bool SubmitUnbounded(std::vector<Record> records, std::vector<int> indexes, Done done);
 
   // Runs `fn` on the writer thread between groups (for admin changes that
-  // must not interleave with resolution); blocks until it ran.
+  // must not interleave with resolution); blocks until it ran and its batch
+  // (and any graph change) is committed.
   Status RunExclusive(const std::function<Status(store::Batch&)>& fn);
+  // Plans (with `make`) and applies one change of the identity graph on the
+  // writer thread: an admin's decision, a release from quarantine.
+  Result<identity::ResolveResult> RunPlan(const std::function<Result<identity::Plan>(identity::Resolver&)>& make);
+  // Makes `model` the active one and re-evaluates every stored pair under
+  // it: each attribute node's candidates are scored again and what changed
+  // is re-partitioned. Ingest waits meanwhile. Returns the nodes re-scored.
+  Result<std::size_t> Reevaluate(identity::MatchModel model);
 
   // The derivation Submit performs (public for tests and tools).
   void Derive(Record& record) const;

@@ -132,15 +132,17 @@ struct Targets {
   }
   // The one new profile holding all of `old`, or nullopt when it is
   // divided (or loses `lost_sig`, a sig whose record goes).
+  // A sig outside the partition that is not deleted was not walked (a
+  // quarantined value's own records): it stays where it was.
   std::optional<std::size_t> WholeIn(const identity::Cluster& old, const std::string& lost_sig,
-                                     bool* gone) const {
+                                     const std::vector<std::string>& deleted, bool* gone) const {
     std::set<std::size_t> to;
     bool divided = false;
     for (const auto& s : old.sigs) {
       auto it = of_sig.find(s);
-      if (s == lost_sig || it == of_sig.end())
+      if (s == lost_sig || std::find(deleted.begin(), deleted.end(), s) != deleted.end())
         divided = true;
-      else
+      else if (it != of_sig.end())
         to.insert(it->second);
     }
     for (const auto& n : old.nodes)
@@ -173,7 +175,7 @@ std::set<std::string> ProfileWriter::DividedProfiles(const identity::Plan& plan)
   const std::string lost = plan.kind == identity::Plan::Kind::kRemove ? plan.sig_id : "";
   for (const auto& [id, old] : plan.old_clusters) {
     bool gone = false;
-    if (!targets.WholeIn(old, lost, &gone) && !gone) divided.insert(id);
+    if (!targets.WholeIn(old, lost, plan.deleted_sigs, &gone) && !gone) divided.insert(id);
   }
   return divided;
 }
@@ -223,6 +225,7 @@ Status ProfileWriter::Prepare(const Record* record, const identity::Plan& plan) 
 
   pending_.reclustered = true;
   pending_.old_clusters = plan.old_clusters;
+  pending_.deleted_sigs = plan.deleted_sigs;
   pending_.divided = DividedProfiles(plan);
   for (const auto& [id, cluster] : plan.old_clusters)
     if (auto p = profiles_.Get(reader_, id); !p.ok()) return p.status();
@@ -254,10 +257,10 @@ Status ProfileWriter::Prepare(const Record* record, const identity::Plan& plan) 
 
 void ProfileWriter::Apply(const Record* record, const identity::ResolveResult& result, store::Batch& batch) {
   if (pending_.kind == identity::Plan::Kind::kUnchanged) return;
-  touched_sigs_.insert(pending_.sig_id);
   const bool add = pending_.kind == identity::Plan::Kind::kAdd;
+  if (!pending_.sig_id.empty()) touched_sigs_.insert(pending_.sig_id);
   if (add) batch.PutSealed(Cf::kEvents, record->derived.event_key, record->derived.sealed_event);
-  else batch.Delete(Cf::kEvents, pending_.removed_event_key);
+  if (pending_.kind == identity::Plan::Kind::kRemove) batch.Delete(Cf::kEvents, pending_.removed_event_key);
 
   if (add && result.attached) {
     for (const auto& cluster : result.clusters) {
@@ -286,7 +289,7 @@ void ProfileWriter::Apply(const Record* record, const identity::ResolveResult& r
   identity::Partition now;
   now.clusters = result.clusters;
   const Targets targets(now);
-  const std::string lost = add ? "" : pending_.sig_id;
+  const std::string lost = pending_.kind == identity::Plan::Kind::kRemove ? pending_.sig_id : "";
   std::vector<Stats> folded(result.clusters.size());
   std::map<std::string, Seen> seen;
   for (const auto& [id, old] : pending_.old_clusters) {
@@ -294,7 +297,7 @@ void ProfileWriter::Apply(const Record* record, const identity::ResolveResult& r
     if (!stats.ok() || *stats == nullptr) continue;
     MergeSeen(seen, (*stats)->identities);
     if (pending_.divided.count(id)) continue;
-    if (auto to = targets.WholeIn(old, lost, nullptr)) folded[*to].Merge(**stats, &rules_);
+    if (auto to = targets.WholeIn(old, lost, pending_.deleted_sigs, nullptr)) folded[*to].Merge(**stats, &rules_);
   }
   for (const auto& [sig, stats] : pending_.sig_stats) {
     MergeSeen(seen, stats.identities);

@@ -71,6 +71,7 @@ class ProfileWriter {
     // Old profile id -> its stats (whole) and the rebuilt stats of the sigs
     // of divided ones.
     std::map<std::string, identity::Cluster> old_clusters;
+    std::vector<std::string> deleted_sigs;
     std::set<std::string> divided;
     std::map<std::string, Stats> sig_stats;
   } pending_;

@@ -89,6 +89,7 @@ nlohmann::json ProfileQuery::RenderIdentities(const identity::Cluster& c, const 
     auto it = stats.identities.find(node);
     if (it == stats.identities.end()) continue;  // not seen on any record (cannot happen after a fold)
     const profile::Seen& s = it->second;
+    if (s.type == identity::kAttrsType) continue;  // match attributes are not identifiers
     rows.push_back({policy_.RuleFor(s.type).priority, s.type + '\0' + s.value,
                     {{"type", s.type},
                      {"value", s.value},

@@ -38,8 +38,11 @@ class ProfileQuery {
   // The node key a ref names (type:value, normalised), or the error to answer.
   Result<std::string> NodeKeyForRef(std::string_view type, std::string_view value) const;
 
- private:
+  // The profile a ref names (type:value, profile_id:..., record keys such
+  // as customer_id:...), read through `reader`.
   Result<identity::Cluster> Find(store::Reader& reader, std::string_view ref);
+
+ private:
   nlohmann::json RenderIdentities(const identity::Cluster& c, const profile::Stats& stats) const;
 
   store::Store& store_;

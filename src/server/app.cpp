@@ -8,16 +8,20 @@
 
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "http/route_table.h"
 #include "http/routes/routes.h"
 #include "http/listener.h"
+#include "identity/match_training.h"
+#include "identity/model_store.h"
 #include "identity/resolver.h"
 #include "ingest/import_records.h"
 #include "ingest/import_service.h"
 #include "ingest/segment.h"
 #include "ingest/writer.h"
+#include "query/identity_views.h"
 #include "query/profile_query.h"
 #include "seam/crypto.h"
 #include "seam/metrics.h"
@@ -72,6 +76,9 @@ struct App::Impl {
   std::unique_ptr<ingest::SegmentParser> segment;
   std::unique_ptr<ingest::ImportService> imports;
   std::unique_ptr<query::ProfileQuery> profiles;
+  std::unique_ptr<identity::ModelStore> models;
+  std::unique_ptr<query::IdentityViews> views;
+  std::mutex train_mu;  // one training or activation at a time
   std::unique_ptr<auth::KeyStore> keys;
   std::vector<auth::NewKey> generated;
   std::unique_ptr<http::Services> services;
@@ -83,6 +90,67 @@ struct App::Impl {
   bool shut_down = false;
 
   explicit Impl(AppOptions o) : options(std::move(o)) {}
+
+  // EM and term frequencies over every stored record's attributes, read
+  // from a snapshot (ingest goes on), then stored as a snapshot and, when
+  // asked, activated: the graph is re-evaluated under it.
+  Result<nlohmann::json> Train(bool activate) {
+    std::lock_guard lock(train_mu);
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<identity::PersonAttributes> people;
+    {
+      store::ReadView view(*store);
+      Status bad;
+      Status s = view.Scan(store::Cf::kAttrs, "", [&](std::string_view, std::string_view value) {
+        auto person = identity::DecodePerson(value);
+        if (!person.ok()) {
+          bad = person.status();
+          return false;
+        }
+        people.push_back(std::move(*person));
+        return true;
+      });
+      if (!s.ok()) return s;
+      if (!bad.ok()) return bad;
+    }
+    if (people.size() < 2) return Status::Invalid("too_little_data", "training needs records with match attributes");
+    auto start = models->Active();
+    if (!start.ok()) return start.status();
+    identity::TrainOptions to;
+    to.max_block_size = static_cast<std::size_t>(config.max_block_size);
+    identity::TrainingReport report;
+    identity::MatchModel model = identity::Train(people, *start, to, &report);
+    nlohmann::json about = {{"source", "trained"},
+                            {"records", people.size()},
+                            {"trained_at", FormatIso8601(WallClock())},
+                            {"from", start->version},
+                            {"expected_matches", report.expected_matches}};
+    if (auto s = models->Save(model, about); !s.ok()) return s;
+    nlohmann::json out = {{"version", model.version}, {"records", people.size()}, {"activated", false}};
+    if (activate) {
+      auto done = ActivateLocked(model);
+      if (!done.ok()) return done.status();
+      out["activated"] = true;
+      out["reevaluated"] = *done;
+    }
+    out["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return out;
+  }
+
+  Result<nlohmann::json> Activate(const std::string& version) {
+    std::lock_guard lock(train_mu);
+    auto model = models->Find(version);
+    if (!model.ok()) return model.status();
+    if (!model->has_value()) return Status::NotFound("model_not_found", "no model snapshot " + version);
+    auto done = ActivateLocked(**model);
+    if (!done.ok()) return done.status();
+    return nlohmann::json{{"version", version}, {"activated", true}, {"reevaluated", *done}};
+  }
+
+  Result<std::size_t> ActivateLocked(const identity::MatchModel& model) {
+    if (auto s = models->Activate(model.version); !s.ok()) return s;
+    return writer->Reevaluate(model);
+  }
 };
 
 App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -130,7 +198,13 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
   a.policy = identity::PolicyFromConfig(c);
   identity::Resolver::Options ro;
   ro.max_component_sigs = c.max_component_signatures;
-  a.resolver = std::make_unique<identity::Resolver>(*a.store, a.policy, a.secrets.lookup, ro);
+  ro.max_block_size = static_cast<uint64_t>(c.max_block_size);
+  ro.quarantine_fanout = static_cast<std::size_t>(c.quarantine_fanout);
+  ro.person_keys = c.person_keys;
+  a.models = std::make_unique<identity::ModelStore>(*a.store);
+  auto active_model = a.models->Active();
+  if (!active_model.ok()) return active_model.status();
+  a.resolver = std::make_unique<identity::Resolver>(*a.store, a.policy, a.secrets.lookup, ro, std::move(*active_model));
   ingest::WriterOptions wo;
   wo.queue_capacity = static_cast<std::size_t>(c.queue_capacity);
   wo.max_group_records = static_cast<std::size_t>(c.max_group_records);
@@ -143,6 +217,8 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
   a.segment = std::make_unique<ingest::SegmentParser>(c, *a.normalizer, *a.blocklist);
   a.profiles = std::make_unique<query::ProfileQuery>(*a.store, c, *a.normalizer, *a.blocklist,
                                                      a.secrets.lookup, a.policy);
+  a.views = std::make_unique<query::IdentityViews>(*a.store, *a.profiles, *a.models, a.policy,
+                                                   static_cast<uint64_t>(c.max_block_size), c.max_component_signatures);
   ingest::ImportSettings is;
   is.pos_map = c.import_pos_map;
   is.customers_map = c.import_customers_map;
@@ -166,8 +242,11 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
   a.metrics.Gauge("seam_store_size_bytes", [store_ptr] { return static_cast<double>(store_ptr->ApproximateSize()); });
 
   Impl* raw = impl.get();
-  a.services.reset(new http::Services{c, *a.keys, *a.segment, *a.writer, *a.profiles, *a.imports, a.metrics,
-                                      [raw] { return raw->accepting.load() && !raw->store->failed(); }, WallClock});
+  a.services.reset(new http::Services{c, *a.keys, *a.segment, *a.writer, *a.profiles, *a.imports, *a.views,
+                                      *a.models, a.metrics,
+                                      [raw] { return raw->accepting.load() && !raw->store->failed(); }, WallClock,
+                                      [raw](bool activate) { return raw->Train(activate); },
+                                      [raw](const std::string& v) { return raw->Activate(v); }});
   http::RegisterRoutes(a.router, *a.services);
   a.router.SetObserver([raw](const std::string& route, const std::string& method, int status, double seconds) {
     raw->metrics.Add("seam_http_requests_total", 1,

@@ -18,7 +18,8 @@ namespace {
 
 constexpr std::array<const char*, static_cast<int>(Cf::kCount)> kCfNames = {
     "default", "dedup", "node_sigs", "sigs",
-    "node_profile", "clusters", "id_origins", "profiles", "events", "records", "imports"};
+    "node_profile", "clusters", "id_origins", "profiles", "events", "records", "imports",
+    "attrs", "blocks", "block_counts", "matches", "decisions", "guards"};
 
 Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return Status::Ok();
@@ -58,7 +59,7 @@ const char* CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }
 
 bool CfIsSealed(Cf cf) {
   return cf == Cf::kSigs || cf == Cf::kProfiles ||
-         cf == Cf::kEvents || cf == Cf::kRecords;
+         cf == Cf::kEvents || cf == Cf::kRecords || cf == Cf::kAttrs;
 }
 
 void PutBigEndian64(std::string& out, uint64_t v) {

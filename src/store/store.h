@@ -41,6 +41,12 @@ enum class Cf : int {
   kEvents,       // sig id | inverted time | record hash -> event (sealed)
   kRecords,      // record key of a replaceable record -> RecordEntry
   kImports,      // import id -> report (JSON)
+  kAttrs,        // attribute node key -> a record's match attributes       (sealed)
+  kBlocks,       // hashed blocking key | attribute node key -> ""      (candidate index)
+  kBlockCounts,  // hashed blocking key -> members
+  kMatches,      // attribute node key -> scored pairs with other attribute nodes
+  kDecisions,    // node key -> admins' merge / keep-apart decisions
+  kGuards,       // node key -> fan-out and quarantine
   kCount
 };
 const char* CfName(Cf cf);

@@ -9,6 +9,8 @@
 #include "ingest/import_service.h"
 #include "ingest/segment.h"
 #include "ingest/writer.h"
+#include "identity/model_store.h"
+#include "query/identity_views.h"
 #include "query/profile_query.h"
 #include "seam/config.h"
 #include "seam/metrics.h"
@@ -23,9 +25,15 @@ struct Services {
   ingest::Writer& writer;
   query::ProfileQuery& profiles;
   ingest::ImportService& imports;
+  query::IdentityViews& identity;
+  identity::ModelStore& models;
   Metrics& metrics;
   std::function<bool()> ready;  // store open and writer accepting
   std::function<Micros()> now;  // wall clock (receivedAt, key creation)
+  // Trains a match model on the stored attributes (EM, term frequencies),
+  // stores it and, when asked, activates it and re-evaluates the graph.
+  std::function<Result<nlohmann::json>(bool activate)> train;
+  std::function<Result<nlohmann::json>(const std::string& version)> activate;
 };
 
 void RegisterOpsRoutes(Router& router, Services& services);
@@ -33,6 +41,7 @@ void RegisterIngestRoutes(Router& router, Services& services);
 void RegisterProfileRoutes(Router& router, Services& services);
 void RegisterAdminRoutes(Router& router, Services& services);
 void RegisterImportRoutes(Router& router, Services& services);
+void RegisterIdentityRoutes(Router& router, Services& services);
 
 inline void RegisterRoutes(Router& router, Services& services) {
   RegisterOpsRoutes(router, services);
@@ -40,6 +49,7 @@ inline void RegisterRoutes(Router& router, Services& services) {
   RegisterProfileRoutes(router, services);
   RegisterAdminRoutes(router, services);
   RegisterImportRoutes(router, services);
+  RegisterIdentityRoutes(router, services);
 }
 
 // The key a request presents: "Authorization: Bearer <key>", or Basic with
