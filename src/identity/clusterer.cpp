@@ -252,7 +252,11 @@ Partition ClusterComponent(const ComponentInput& input, const LinkPolicy& policy
   }
   for (auto& [root, cluster] : by_root) {
     auto it = earliest.find(root);
-    if (it != earliest.end()) {
+    // A quarantined value's own profile is named after the value, whatever
+    // records it holds: they arrive with it alone, in any order.
+    const bool quarantined_only = std::all_of(cluster.nodes.begin(), cluster.nodes.end(),
+                                              [&](const std::string& n) { return input.quarantined.count(n) > 0; });
+    if (it != earliest.end() && !quarantined_only) {
       cluster.id = ProfileIdForRecord(it->second.second);
       cluster.origin = "s" + earliest_sig[root];
     } else {

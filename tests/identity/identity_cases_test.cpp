@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "identity/person.h"
 #include "identity/resolver.h"
 #include "profile/profile_writer.h"
 #include "store/store.h"
@@ -20,9 +22,13 @@
 namespace seam::identity {
 namespace {
 
+// A record, or an admin's decision between two identifiers ("merge" /
+// "apart"): both are items a case runs in every order.
 struct CaseRecord {
   std::string name;
   Record record;
+  std::optional<std::pair<Identifier, Identifier>> decision;
+  bool merge = false;
 };
 
 struct Case {
@@ -42,8 +48,27 @@ Key256 TestKey() {
 LinkPolicy TestPolicy() {
   LinkPolicy p;
   p.types = {{"user_id", {1, 1}},    {"member_id", {1, 2}},  {"email", {5, 3}},       {"phone", {5, 4}},
-             {"card_token", {0, 5}}, {"device_id", {0, 6}}, {"anonymous_id", {0, 7}}};
+             {"card_token", {0, 5}}, {"device_id", {0, 6}}, {"anonymous_id", {0, 7}}, {"customer_id", {0, 8}},
+             {std::string(kAttrsType), {0, 1000}}};
   return p;
+}
+
+// Cases quarantine a value seen with more than three person keys.
+Resolver::Options TestOptions() {
+  Resolver::Options o;
+  o.quarantine_fanout = 3;
+  return o;
+}
+
+const Normalizer& CaseNormalizer() {
+  static const Normalizer n("KR");
+  return n;
+}
+
+Identifier ParseIdentifier(const std::string& token) {
+  auto colon = token.find(':');
+  if (colon == std::string::npos) throw std::runtime_error("bad identifier " + token);
+  return {token.substr(0, colon), token.substr(colon + 1)};
 }
 
 // "record r1 t=100 user_id:u1 email:a@x.com" / "alias r3 t=300 user:u2 previous:a1"
@@ -52,7 +77,17 @@ CaseRecord ParseRecord(const std::string& line) {
   std::string kind, token;
   CaseRecord cr;
   in >> kind >> cr.name;
+  if (kind == "merge" || kind == "apart") {
+    // "merge NAME type:value type:value"
+    std::string a, b;
+    in >> a >> b;
+    cr.decision = std::make_pair(ParseIdentifier(a), ParseIdentifier(b));
+    cr.merge = kind == "merge";
+    return cr;
+  }
   Record& r = cr.record;
+  identity::RawPerson person;
+  bool has_person = false;
   r.record_key = "case:" + cr.name;
   r.dedup_key = r.record_key;
   r.message_id = cr.name;
@@ -62,6 +97,19 @@ CaseRecord ParseRecord(const std::string& line) {
   while (in >> token) {
     if (token.rfind("t=", 0) == 0) {
       r.occurred_at = r.display_at = std::stoll(token.substr(2));
+      continue;
+    }
+    // Match attributes: name=, first=, last=, dob=, gender=, pc=, addr=, city= ('_' for a space).
+    if (auto eq = token.find('='); eq != std::string::npos) {
+      std::string key = token.substr(0, eq), value = token.substr(eq + 1);
+      std::replace(value.begin(), value.end(), '_', ' ');
+      std::map<std::string, std::string*> slots = {{"name", &person.name},     {"first", &person.first_name},
+                                                   {"last", &person.last_name}, {"dob", &person.birth_date},
+                                                   {"gender", &person.gender},  {"pc", &person.postal_code},
+                                                   {"addr", &person.address},   {"city", &person.city}};
+      if (!slots.count(key)) throw std::runtime_error("bad attribute " + token);
+      *slots[key] = value;
+      has_person = true;
       continue;
     }
     auto colon = token.find(':');
@@ -74,6 +122,14 @@ CaseRecord ParseRecord(const std::string& line) {
   if (kind == "alias") {
     r.alias = true;
     r.identifiers = {{"user_id", user}, {"user_id", previous}, {"anonymous_id", previous}};
+  }
+  if (has_person) {
+    for (const auto& id : r.identifiers) {
+      if (id.type == "phone") person.phones.push_back(id.value);
+      if (id.type == "email") person.emails.push_back(id.value);
+    }
+    r.match_attributes = EncodePerson(NormalizePerson(CaseNormalizer(), person));
+    r.replaceable = true;  // like the CRM rows that carry attributes
   }
   return cr;
 }
@@ -130,28 +186,43 @@ std::string RunCase(const Case& c, const std::vector<std::size_t>& order, std::s
   opts.path = dir.str();
   auto st = store::Store::Open(opts, sealer);
   EXPECT_TRUE(st.ok()) << st.status().message();
-  Resolver resolver(**st, TestPolicy(), TestKey(), Resolver::Options{});
+  Resolver resolver(**st, TestPolicy(), TestKey(), TestOptions());
   profile::ProfileWriter profiles(**st, 1000);
 
   std::map<std::string, std::string> node_names, id_names;
   for (const auto& cr : c.records) {
+    if (cr.decision) continue;
+    Record derived = cr.record;
+    DeriveKeys(TestKey(), derived);
     id_names[ProfileIdForRecord(cr.record.record_key)] = cr.name;
-    for (const auto& id : cr.record.identifiers) {
-      auto key = MakeNodeKey(TestKey(), id.type, id.value);
-      node_names[key] = id.type + ":" + id.value;
-      id_names[ProfileIdForNode(key)] = "node(" + id.type + ":" + id.value + ")";
+    for (std::size_t k = 0; k < derived.derived.node_keys.size(); ++k) {
+      const auto& key = derived.derived.node_keys[k];
+      const auto& id = derived.identifiers[derived.derived.node_ids[k]];
+      // An attribute node is named after the first record that carries it.
+      const std::string name = id.type == kAttrsType ? "attrs(" + cr.name + ")" : id.type + ":" + id.value;
+      if (node_names.count(key)) continue;
+      node_names[key] = name;
+      id_names[ProfileIdForNode(key)] = "node(" + name + ")";
     }
   }
   for (std::size_t i : order) {
-    Record record = c.records[i].record;
-    DeriveKeys(TestKey(), record);
     store::Batch batch(**st);
-    auto plan = resolver.PlanAdd(record);
+    Record record = c.records[i].record;
+    Result<Plan> plan = Status::Internal("unset");
+    if (c.records[i].decision) {
+      const auto& [a, b] = *c.records[i].decision;
+      plan = resolver.PlanDecision(MakeNodeKey(TestKey(), a.type, a.value), MakeNodeKey(TestKey(), b.type, b.value),
+                                   c.records[i].merge, 1, "case");
+    } else {
+      DeriveKeys(TestKey(), record);
+      plan = resolver.PlanAdd(record);
+    }
     EXPECT_TRUE(plan.ok()) << plan.status().message();
     if (!plan.ok()) continue;
-    EXPECT_TRUE(profiles.Prepare(&record, *plan).ok());
+    const Record* rec = c.records[i].decision ? nullptr : &record;
+    EXPECT_TRUE(profiles.Prepare(rec, *plan).ok());
     auto resolved = resolver.Apply(std::move(*plan), batch);
-    profiles.Apply(&record, resolved, batch);
+    profiles.Apply(rec, resolved, batch);
     resolver.Flush(batch);
     profiles.Flush(batch);
     EXPECT_TRUE(batch.Commit(false).ok());
