@@ -259,7 +259,7 @@ Result<nlohmann::json> IdentityViews::Quarantined(std::size_t limit) {
     if (!g.quarantined || g.released) return true;
     const std::string node(key);
     std::map<std::string, int> by_type;
-    for (const auto& s : g.seen_with) by_type[std::string(identity::NodeKeyType(s))] += 1;
+    for (const auto& seen : g.seen_with) by_type[std::string(identity::NodeKeyType(seen))] += 1;
     std::string reason;
     for (const auto& [type, n] : by_type) reason += (reason.empty() ? "" : ", ") + std::string("seen with more than ") +
                                                      std::to_string(n - 1) + " " + type + " values";

@@ -161,13 +161,14 @@ std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* 
                     lines.push_back(line);
                     return true;
                   }).ok());
-  if (shape)
+  if (shape) {
     EXPECT_TRUE(view.Scan(store::Cf::kGuards, "", [&](std::string_view, std::string_view value) {
                       NodeGuard g;
                       EXPECT_TRUE(NodeGuard::Decode(value, g));
                       shape->quarantined += g.quarantined;
                       return true;
                     }).ok());
+  }
   std::sort(lines.begin(), lines.end());
   std::string out;
   for (const auto& l : lines) out += l + "\n";
