@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libboost-dev librocksdb-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libsimdjson-dev libphonenumber-dev libicu-dev libssl-dev zlib1g-dev
+  libsimdjson-dev libphonenumber-dev libicu-dev libssl-dev zlib1g-dev liblz4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # The SDK compatibility test drives the real Segment and RudderStack npm

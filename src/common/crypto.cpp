@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <lz4.h>
 #include <zlib.h>
 
 #include <cstring>
@@ -13,8 +14,9 @@ namespace seam {
 namespace {
 
 constexpr uint8_t kSealVersion = 1;
-constexpr uint8_t kFlagCompressed = 1;
+constexpr uint8_t kFlagCompressed = 1;  // zlib (read only: what older builds wrote)
 constexpr uint8_t kFlagEncrypted = 2;
+constexpr uint8_t kFlagLz4 = 4;         // LZ4 block, original size first (4 bytes, little-endian)
 constexpr std::size_t kNonceLen = 12;
 constexpr std::size_t kTagLen = 16;
 // Small values gain little from zlib and pay its per-call set-up (a 64 KB
@@ -56,31 +58,13 @@ void Check(int ok, const char* what) {
   if (ok != 1) throw std::runtime_error(std::string("openssl: ") + what);
 }
 
-// zlib streams are reused per thread: deflateInit allocates ~256 KB and
-// inflateInit ~40 KB, which per sealed value cost more than the compression.
-struct DeflateStream {
-  z_stream zs{};
-  DeflateStream() { deflateInit(&zs, 1); }
-  ~DeflateStream() { deflateEnd(&zs); }
-};
+// zlib (values older builds compressed) is read with a stream reused per
+// thread: inflateInit allocates ~40 KB, more than a value costs to inflate.
 struct InflateStream {
   z_stream zs{};
   InflateStream() { inflateInit(&zs); }
   ~InflateStream() { inflateEnd(&zs); }
 };
-
-std::string Compress(std::string_view in) {
-  thread_local DeflateStream d;
-  deflateReset(&d.zs);
-  std::string out(deflateBound(&d.zs, in.size()), '\0');
-  d.zs.next_in = const_cast<Bytef*>(U8(in));
-  d.zs.avail_in = static_cast<uInt>(in.size());
-  d.zs.next_out = U8(out);
-  d.zs.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&d.zs, Z_FINISH) != Z_STREAM_END) return {};
-  out.resize(d.zs.total_out);
-  return out;
-}
 
 std::optional<std::string> Decompress(std::string_view in) {
   thread_local InflateStream z;
@@ -98,6 +82,30 @@ std::optional<std::string> Decompress(std::string_view in) {
     out.append(buf, sizeof buf - z.zs.avail_out);
     if (rc == Z_OK && z.zs.avail_in == 0 && z.zs.avail_out != 0) return std::nullopt;  // truncated
   } while (rc != Z_STREAM_END);
+  return out;
+}
+
+// LZ4: a profile's Stats are re-sealed on every group that touches them,
+// and zlib (even at level 1) cost more than the rest of sealing.
+std::string CompressLz4(std::string_view in) {
+  if (in.size() > static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE)) return {};
+  std::string out(4 + static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(in.size()))), '\0');
+  for (int i = 0; i < 4; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((in.size() >> (8 * i)) & 0xff);
+  const int n = LZ4_compress_default(in.data(), out.data() + 4, static_cast<int>(in.size()),
+                                     static_cast<int>(out.size() - 4));
+  if (n <= 0) return {};
+  out.resize(4 + static_cast<std::size_t>(n));
+  return out;
+}
+
+std::optional<std::string> DecompressLz4(std::string_view in) {
+  if (in.size() < 4) return std::nullopt;
+  std::size_t size = 0;
+  for (int i = 0; i < 4; ++i) size |= static_cast<std::size_t>(static_cast<uint8_t>(in[static_cast<std::size_t>(i)])) << (8 * i);
+  if (size > (1u << 30)) return std::nullopt;
+  std::string out(size, '\0');
+  const int n = LZ4_decompress_safe(in.data() + 4, out.data(), static_cast<int>(in.size() - 4), static_cast<int>(size));
+  if (n < 0 || static_cast<std::size_t>(n) != size) return std::nullopt;
   return out;
 }
 
@@ -213,10 +221,10 @@ std::string Sealer::Seal(std::string_view plaintext, std::string_view aad) const
   // Ciphertext does not compress, so encrypted payloads are compressed first;
   // without encryption RocksDB's own block compression does that job.
   if (encrypt_ && plaintext.size() >= kCompressMin) {
-    compressed = Compress(plaintext);
+    compressed = CompressLz4(plaintext);
     if (!compressed.empty() && compressed.size() < plaintext.size()) {
       plaintext = compressed;
-      flags |= kFlagCompressed;
+      flags |= kFlagLz4;
     }
   }
   std::string out;
@@ -271,6 +279,7 @@ std::optional<std::string> Sealer::Open(std::string_view sealed, std::string_vie
   } else {
     plain.assign(sealed.substr(2));
   }
+  if (flags & kFlagLz4) return DecompressLz4(plain);
   if (flags & kFlagCompressed) return Decompress(plain);
   return plain;
 }
