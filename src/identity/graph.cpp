@@ -5,7 +5,7 @@
 namespace seam::identity {
 namespace {
 
-constexpr uint8_t kSigFormat = 1;
+constexpr uint8_t kSigFormat = 2;
 constexpr uint8_t kClusterFormat = 1;
 
 constexpr uint8_t kRecordFormat = 1;
@@ -61,8 +61,22 @@ std::string ProfileIdForNode(std::string_view node_key) {
 
 std::pair<Micros, std::string> SigInfo::Earliest() const {
   std::pair<Micros, std::string> best{earliest_at, earliest_record};
-  if (!keyed.empty() && (earliest_record.empty() || keyed.front() < best)) best = keyed.front();
+  if (keyed_count > 0 && (earliest_record.empty() || keyed_earliest < best)) best = keyed_earliest;
   return best;
+}
+
+std::string SigRecordKey(std::string_view sig_id, Micros at, std::string_view record_key) {
+  std::string key(sig_id);
+  const uint64_t ordered = static_cast<uint64_t>(at) ^ (uint64_t{1} << 63);
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>((ordered >> shift) & 0xff));
+  key.append(record_key);
+  return key;
+}
+
+std::pair<Micros, std::string> ParseSigRecordKey(std::string_view key) {
+  uint64_t ordered = 0;
+  for (std::size_t i = 0; i < 8 && i < key.size(); ++i) ordered = (ordered << 8) | static_cast<uint8_t>(key[i]);
+  return {static_cast<Micros>(ordered ^ (uint64_t{1} << 63)), std::string(key.size() > 8 ? key.substr(8) : "")};
 }
 
 std::string SigInfo::Encode() const {
@@ -73,11 +87,9 @@ std::string SigInfo::Encode() const {
   e.Byte(alias ? 1 : 0);
   e.I64(earliest_at);
   e.Bytes(earliest_record);
-  e.U64(keyed.size());
-  for (const auto& [at, key] : keyed) {
-    e.I64(at);
-    e.Bytes(key);
-  }
+  e.U64(keyed_count);
+  e.I64(keyed_earliest.first);
+  e.Bytes(keyed_earliest.second);
   return e.Take();
 }
 
@@ -93,12 +105,9 @@ bool SigInfo::Decode(std::string_view in, SigInfo& out) {
   out.alias = alias != 0;
   d.I64(out.earliest_at);
   d.Bytes(out.earliest_record);
-  if (!d.Count(n)) return false;
-  out.keyed.resize(n);
-  for (auto& [at, key] : out.keyed) {
-    d.I64(at);
-    d.Bytes(key);
-  }
+  d.U64(out.keyed_count);
+  d.I64(out.keyed_earliest.first);
+  d.Bytes(out.keyed_earliest.second);
   return d.done();
 }
 
@@ -186,15 +195,30 @@ bool MatchEdges::Decode(std::string_view in, MatchEdges& out) {
   return d.done();
 }
 
-std::string Count::Encode() const {
+std::string BlockInfo::Encode() const {
   store::Encoder e;
-  e.U64(n);
+  e.U64(count);
+  EncodeList(e, members);
   return e.Take();
 }
 
-bool Count::Decode(std::string_view in, Count& out) {
+bool BlockInfo::Decode(std::string_view in, BlockInfo& out) {
   store::Decoder d(in);
-  return d.U64(out.n) && d.done();
+  return d.U64(out.count) && DecodeList(d, out.members) && d.done();
+}
+
+std::string SigList::Encode() const {
+  std::string out;
+  out.reserve(sigs.size() * 16);
+  for (const auto& s : sigs) out.append(s);
+  return out;
+}
+
+bool SigList::Decode(std::string_view in, SigList& out) {
+  if (in.size() % 16 != 0) return false;
+  out.sigs.clear();
+  for (std::size_t i = 0; i < in.size(); i += 16) out.sigs.emplace_back(in.substr(i, 16));
+  return true;
 }
 
 std::string NodeDecisions::Encode() const {

@@ -35,18 +35,25 @@ struct SigInfo {
   // (time as sent, key); `earliest_record` is empty when there is none.
   Micros earliest_at = 0;
   std::string earliest_record;  // empty: no online record carries these nodes
-  // Replaceable records (POS receipts, CRM rows) carrying these nodes, sorted
-  // by (time as sent, key): one of them may be replaced or removed later, and
-  // the sig's earliest record must then be known without it.
-  std::vector<std::pair<Micros, std::string>> keyed;
+  // Replaceable records (POS receipts, CRM rows) carrying these nodes: how
+  // many, and the earliest by (time as sent, key). Each is also listed in
+  // the sig_records family, so that when one goes the next earliest is found
+  // there (a list here would grow with every receipt of a loyal customer).
+  uint64_t keyed_count = 0;
+  std::pair<Micros, std::string> keyed_earliest;  // key empty: none
 
-  bool empty() const { return earliest_record.empty() && keyed.empty(); }
+  bool empty() const { return earliest_record.empty() && keyed_count == 0; }
   // The earliest record of any kind: what profile ids derive from.
   std::pair<Micros, std::string> Earliest() const;
 
   std::string Encode() const;
   static bool Decode(std::string_view in, SigInfo& out);
 };
+
+// The sig_records key of a replaceable record: sig id | time (big-endian,
+// sign flipped, so it sorts) | record key.
+std::string SigRecordKey(std::string_view sig_id, Micros at, std::string_view record_key);
+std::pair<Micros, std::string> ParseSigRecordKey(std::string_view key);  // without the sig id
 
 // A replaceable record's place in the graph, under its record key.
 struct RecordEntry {
@@ -72,11 +79,23 @@ struct MatchEdges {
   static bool Decode(std::string_view in, MatchEdges& out);
 };
 
-// A plain counter (block sizes).
-struct Count {
-  uint64_t n = 0;
+// A blocking key's size, and its members while it is small enough to draw
+// candidates from (kBlockCounts). Past the cap only the count is kept (the
+// members stay listed one by one in kBlocks, read only when it shrinks back).
+struct BlockInfo {
+  uint64_t count = 0;
+  std::vector<std::string> members;  // sorted attribute node keys; empty past the cap
   std::string Encode() const;
-  static bool Decode(std::string_view in, Count& out);
+  static bool Decode(std::string_view in, BlockInfo& out);
+};
+
+// The sigs a node appears in (kNodeSigs): the adjacency of the graph, one
+// value per node, kept decoded by the writer so a component walk reads no
+// iterator.
+struct SigList {
+  std::vector<std::string> sigs;  // sorted 16-byte sig ids
+  std::string Encode() const;
+  static bool Decode(std::string_view in, SigList& out);
 };
 
 // A record's match attributes (identity/person.h EncodePerson), under its

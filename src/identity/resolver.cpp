@@ -147,7 +147,8 @@ Resolver::Resolver(store::Store& store, LinkPolicy policy, const Key256& lookup_
       node_profile_(Cf::kNodeProfile, options_.cache_objects),
       records_(Cf::kRecords, options_.cache_objects),
       attrs_(Cf::kAttrs, options_.cache_objects / 4),
-      block_counts_(Cf::kBlockCounts, options_.cache_objects),
+      blocks_(Cf::kBlockCounts, options_.cache_objects),
+      adjacency_(Cf::kNodeSigs, options_.cache_objects),
       edges_(Cf::kMatches, options_.cache_objects / 4),
       decisions_(Cf::kDecisions, 10000),
       guards_(Cf::kGuards, options_.cache_objects) {}
@@ -194,11 +195,18 @@ Result<const Resolver::Known*> Resolver::KnownOf(const std::string& node, const 
   return &known_.emplace(node, std::move(k)).first->second;
 }
 
-Result<uint64_t> Resolver::CountOf(const std::string& block, const Plan& plan) {
-  if (auto it = plan.block_counts.find(block); it != plan.block_counts.end()) return it->second;
-  auto c = block_counts_.Get(reader_, block);
+Result<BlockInfo> Resolver::BlockOf(const std::string& block, const Plan& plan) {
+  if (auto it = plan.blocks.find(block); it != plan.blocks.end()) return it->second;
+  auto c = blocks_.Get(reader_, block);
   if (!c.ok()) return c.status();
-  return *c == nullptr ? uint64_t{0} : (*c)->n;
+  return *c == nullptr ? BlockInfo{} : **c;
+}
+
+Result<uint64_t> Resolver::CountOf(const std::string& block, const Plan& plan) {
+  if (auto it = plan.blocks.find(block); it != plan.blocks.end()) return it->second.count;
+  auto c = blocks_.Get(reader_, block);
+  if (!c.ok()) return c.status();
+  return *c == nullptr ? uint64_t{0} : (*c)->count;
 }
 
 Result<MatchEdges> Resolver::EdgesOf(const std::string& node, const Plan& plan) {
@@ -244,26 +252,22 @@ Status Resolver::PlanNewAttrs(Plan& p, const std::string& node, const PersonAttr
   p.new_attrs_blocks = blocks;
   std::set<std::string> candidates;
   for (const auto& b : blocks) {
-    auto c = CountOf(b, p);
-    if (!c.ok()) return c.status();
-    p.block_counts[b] = *c + 1;
-    if (*c + 1 > options_.max_block_size) {
-      if (*c == options_.max_block_size) {
+    auto info = BlockOf(b, p);
+    if (!info.ok()) return info.status();
+    info->count += 1;
+    if (info->count > options_.max_block_size) {
+      if (info->count == options_.max_block_size + 1) {
         // The block grows past the cap: it draws no more candidates, and the
         // edges it alone supported stop joining — their components reshape.
-        auto s = ForEachBlockMember(b, [&](const std::string& m) {
-          touched.insert(m);
-          return true;
-        });
-        if (!s.ok()) return s;
+        touched.insert(info->members.begin(), info->members.end());
+        info->members.clear();
       }
-      continue;
+    } else {
+      for (const auto& m : info->members)
+        if (m != node) candidates.insert(m);
+      info->members.insert(std::lower_bound(info->members.begin(), info->members.end(), node), node);
     }
-    auto s = ForEachBlockMember(b, [&](const std::string& m) {
-      if (m != node) candidates.insert(m);
-      return true;
-    });
-    if (!s.ok()) return s;
+    p.blocks[b] = std::move(*info);
   }
   MatchEdges own;
   for (const auto& cand : candidates) {
@@ -291,11 +295,12 @@ Status Resolver::PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::s
   const std::vector<std::string> blocks = (*known)->blocks;
   p.removed_blocks.emplace_back(node, blocks);
   for (const auto& b : blocks) {
-    auto c = CountOf(b, p);
-    if (!c.ok()) return c.status();
-    const uint64_t now = *c > 0 ? *c - 1 : 0;
-    p.block_counts[b] = now;
-    if (*c == options_.max_block_size + 1) {
+    auto info = BlockOf(b, p);
+    if (!info.ok()) return info.status();
+    const uint64_t before = info->count;
+    info->count = before > 0 ? before - 1 : 0;
+    std::erase(info->members, node);
+    if (before == options_.max_block_size + 1) {
       // The block shrinks back to the cap: its members are candidates of one
       // another again. Pairs never scored (they met only in this block while
       // it was too large) are scored now, so the edges are what they would
@@ -307,6 +312,7 @@ Status Resolver::PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::s
       });
       if (!s.ok()) return s;
       std::sort(members.begin(), members.end());
+      info->members = members;
       for (const auto& m : members) touched.insert(m);
       for (std::size_t i = 0; i < members.size(); ++i) {
         auto a = KnownOf(members[i], &p);
@@ -334,6 +340,7 @@ Status Resolver::PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::s
         p.edges[members[i]] = std::move(*list_a);
       }
     }
+    p.blocks[b] = std::move(*info);
   }
   auto own = EdgesOf(node, p);
   if (!own.ok()) return own.status();
@@ -449,14 +456,21 @@ Result<Plan> Resolver::PlanAdd(const Record& record) {
   }
   const std::pair<Micros, std::string> mine{record.occurred_at, record.record_key};
   if (record.replaceable) {
-    p.sig.keyed.insert(std::upper_bound(p.sig.keyed.begin(), p.sig.keyed.end(), mine), mine);
+    p.sig.keyed_count += 1;
+    if (p.sig.keyed_count == 1 || mine < p.sig.keyed_earliest) p.sig.keyed_earliest = mine;
     p.sig_changed = true;
+    p.keyed_added = mine;
   } else if (p.sig.earliest_record.empty() || mine < std::make_pair(p.sig.earliest_at, p.sig.earliest_record)) {
     p.sig.earliest_at = mine.first;
     p.sig.earliest_record = mine.second;
     p.sig_changed = true;
   }
-  if (p.new_sig) p.sig_changed = true;
+  if (p.new_sig) {
+    p.sig_changed = true;
+    // Apply adds the sig to each node's adjacency: loaded now (plans read).
+    for (const auto& n : keys)
+      if (auto a = adjacency_.Get(reader_, n); !a.ok()) return a.status();
+  }
 
   if (!p.new_sig) {
     // The graph's shape is unchanged: the record lands where its sig is
@@ -520,9 +534,72 @@ Result<Plan> Resolver::PlanAdd(const Record& record) {
       if (auto s = PlanNewAttrs(p, keys[i], *person, touched); !s.ok()) return s;
     }
     if (auto s = PlanGuards(p, touched); !s.ok()) return s;
+    if (auto s = PlanJoin(p, touched); !s.ok()) return s;
+    if (p.joins) {
+      p.profile_id = p.joins->id;
+      return p;
+    }
   }
   if (auto s = PlanShape(p, std::vector<std::string>(touched.begin(), touched.end())); !s.ok()) return s;
   return p;
+}
+
+Status Resolver::PlanJoin(Plan& p, const std::set<std::string>& touched) {
+  // Why this needs no walk: every link the new sig adds ends inside one
+  // final profile P (its known nodes are in P) or at a new node whose type
+  // P has room for; in the canonical admission order such links only ever
+  // join subsets of P plus the new nodes, whose counts stay within every
+  // limit, and make no other link's guard fail that did not fail before.
+  // An alias (exempt from limits), a match edge, a block or quarantine
+  // transition, or a quarantined node take the walk.
+  if (p.sig.alias || !p.quarantined_now.empty()) return Status::Ok();
+  if (!std::includes(p.sig.nodes.begin(), p.sig.nodes.end(), touched.begin(), touched.end())) return Status::Ok();
+  std::optional<std::string> profile;
+  std::vector<std::string> fresh;
+  for (const auto& n : p.sig.nodes) {
+    auto g = guards_.Get(reader_, n);
+    if (!g.ok()) return g.status();
+    if (*g && (*g)->quarantined && !(*g)->released) return Status::Ok();
+    auto ref = node_profile_.Get(reader_, n);
+    if (!ref.ok()) return ref.status();
+    if (*ref == nullptr) {
+      fresh.push_back(n);
+      continue;
+    }
+    if (profile && *profile != (*ref)->id) return Status::Ok();
+    profile = (*ref)->id;
+  }
+  if (!profile) return Status::Ok();  // a new person: the walk is one sig long anyway
+  // A new node has no decisions or edges of its own yet, except the new
+  // attribute node (whose edges are all below the upper threshold here).
+  auto cluster = clusters_.Get(reader_, *profile);
+  if (!cluster.ok()) return cluster.status();
+  if (*cluster == nullptr) return Missing("cluster of an indexed profile");
+  const Cluster& c = **cluster;
+  for (const auto& n : fresh) {
+    const auto type = NodeKeyType(n);
+    const int limit = policy_.RuleFor(type).limit;
+    if (limit == 0) continue;
+    const auto have = std::count_if(c.nodes.begin(), c.nodes.end(), [&](const std::string& x) { return NodeKeyType(x) == type; });
+    const auto adding = std::count_if(fresh.begin(), fresh.end(), [&](const std::string& x) { return NodeKeyType(x) == type; });
+    if (have + adding > limit) return Status::Ok();
+  }
+  // The profile keeps its id unless this record is its new earliest.
+  if (!c.origin.empty() && c.origin[0] == 's') {
+    auto origin = sigs_.Get(reader_, c.origin.substr(1));
+    if (!origin.ok()) return origin.status();
+    if (*origin == nullptr || !((*origin)->Earliest() < p.sig.Earliest())) return Status::Ok();
+  } else {
+    return Status::Ok();
+  }
+  Cluster joined = c;
+  joined.sigs.insert(std::upper_bound(joined.sigs.begin(), joined.sigs.end(), p.sig_id), p.sig_id);
+  for (const auto& n : fresh) joined.nodes.insert(std::upper_bound(joined.nodes.begin(), joined.nodes.end(), n), n);
+  p.joins = std::move(joined);
+  p.join_fresh = std::move(fresh);
+  p.deleted_nodes.clear();
+  p.sig_nodes.clear();
+  return Status::Ok();
 }
 
 Result<std::optional<Plan>> Resolver::PlanRemove(const std::string& record_key) {
@@ -540,9 +617,23 @@ Result<std::optional<Plan>> Resolver::PlanRemove(const std::string& record_key) 
   if (!sig.ok()) return sig.status();
   if (*sig == nullptr) return Missing("sig of a stored record");
   p.sig = **sig;
-  auto at = std::lower_bound(p.sig.keyed.begin(), p.sig.keyed.end(), mine);
-  if (at == p.sig.keyed.end() || *at != mine) return Missing("record in its sig");
-  p.sig.keyed.erase(at);
+  if (p.sig.keyed_count == 0) return Missing("record in its sig");
+  p.sig.keyed_count -= 1;
+  p.keyed_removed = mine;
+  if (p.sig.keyed_count == 0) {
+    p.sig.keyed_earliest = {};
+  } else if (p.sig.keyed_earliest == mine) {
+    // The earliest goes: the next one is the first other entry of the index.
+    std::optional<std::pair<Micros, std::string>> next;
+    auto s = ForEachSigRecord(p.sig_id, [&](const std::pair<Micros, std::string>& r) {
+      if (r == mine) return true;
+      if (!next || r < *next) next = r;
+      return false;  // in order: the first other one is the earliest (the overlay is checked too)
+    });
+    if (!s.ok()) return s;
+    if (!next) return Missing("the other records of a sig");
+    p.sig.keyed_earliest = *next;
+  }
   p.sig_changed = true;
   p.sig_survives = !p.sig.empty();
   if (!p.sig_survives) p.deleted_sigs.push_back(p.sig_id);
@@ -624,14 +715,11 @@ Result<Plan> Resolver::PlanRescore(const std::string& node) {
   // ...and the candidates are drawn and scored again under the active model.
   std::set<std::string> candidates;
   for (const auto& b : me.blocks) {
-    auto c = CountOf(b, p);
-    if (!c.ok()) return c.status();
-    if (*c > options_.max_block_size) continue;
-    auto s = ForEachBlockMember(b, [&](const std::string& m) {
+    auto info = BlockOf(b, p);
+    if (!info.ok()) return info.status();
+    if (info->count > options_.max_block_size) continue;
+    for (const auto& m : info->members)
       if (m != node) candidates.insert(m);
-      return true;
-    });
-    if (!s.ok()) return s;
   }
   MatchEdges fresh;
   for (const auto& cand : candidates) {
@@ -654,19 +742,34 @@ Result<Plan> Resolver::PlanRescore(const std::string& node) {
 }
 
 Status Resolver::ForEachSigOfNode(const std::string& node, const std::function<bool(const std::string&)>& fn) {
-  const auto removed = adjacency_removed_.find(node);
+  auto list = adjacency_.Get(reader_, node);
+  if (!list.ok()) return list.status();
+  if (*list == nullptr) return Status::Ok();
+  // A copy: fn may plan changes to this very list's node.
+  const std::vector<std::string> sigs = (*list)->sigs;
+  for (const auto& sig : sigs)
+    if (!fn(sig)) break;
+  return Status::Ok();
+}
+
+Status Resolver::ForEachSigRecord(const std::string& sig,
+                                  const std::function<bool(const std::pair<Micros, std::string>&)>& fn) {
+  // The group's own additions first (they may be earlier than anything
+  // stored), then the stored index in order, skipping what the group removed.
+  std::set<std::pair<Micros, std::string>> added;
+  if (auto a = sig_records_added_.find(sig); a != sig_records_added_.end()) added = a->second;
+  const auto removed = sig_records_removed_.find(sig);
+  auto it = added.begin();
   bool go_on = true;
-  auto s = reader_.Scan(Cf::kNodeSigs, node, [&](std::string_view key, std::string_view) {
-    std::string sig(key.substr(node.size()));
-    if (removed != adjacency_removed_.end() && removed->second.count(sig)) return true;
-    go_on = fn(sig);
+  auto s = reader_.Scan(Cf::kSigRecords, sig, [&](std::string_view key, std::string_view) {
+    auto r = ParseSigRecordKey(key.substr(sig.size()));
+    if (removed != sig_records_removed_.end() && removed->second.count(r)) return true;
+    while (go_on && it != added.end() && *it < r) go_on = fn(*it++);
+    if (go_on) go_on = fn(r);
     return go_on;
   });
-  if (!s.ok() || !go_on) return s;
-  if (auto added = adjacency_added_.find(node); added != adjacency_added_.end()) {
-    for (const auto& sig : added->second)
-      if (!fn(sig)) break;
-  }
+  if (!s.ok()) return s;
+  while (go_on && it != added.end()) go_on = fn(*it++);
   return Status::Ok();
 }
 
@@ -770,11 +873,11 @@ void Resolver::ApplyMatching(Plan& p, store::Batch& batch) {
       known_.erase(it);
     }
   }
-  for (const auto& [b, n] : p.block_counts) {
-    if (n == 0)
-      block_counts_.Erase(b);
+  for (auto& [b, info] : p.blocks) {
+    if (info.count == 0)
+      blocks_.Erase(b);
     else
-      block_counts_.Put(b, Count{n});
+      blocks_.Put(b, std::move(info));
   }
   for (auto& [node, list] : p.edges) {
     if (list.edges.empty())
@@ -796,21 +899,29 @@ ResolveResult Resolver::Apply(Plan p, store::Batch& batch) {
   if (p.kind == Plan::Kind::kAdd) {
     if (p.new_sig) {
       for (const auto& n : p.sig.nodes) {
-        batch.Put(Cf::kNodeSigs, n + p.sig_id, "");
-        adjacency_added_[n].insert(p.sig_id);
-        if (auto r = adjacency_removed_.find(n); r != adjacency_removed_.end()) r->second.erase(p.sig_id);
+        auto& list = adjacency_.Mutable(n).sigs;
+        list.insert(std::lower_bound(list.begin(), list.end(), p.sig_id), p.sig_id);
         // A profile holding only this node (a refused identifier) is named after it.
         batch.Put(Cf::kIdOrigins, ProfileIdForNode(n), "n" + n);
       }
     }
     if (p.sig_changed) sigs_.Put(p.sig_id, p.sig);
+    if (p.keyed_added) {
+      batch.Put(Cf::kSigRecords, SigRecordKey(p.sig_id, p.keyed_added->first, p.keyed_added->second), "");
+      sig_records_added_[p.sig_id].insert(*p.keyed_added);
+      if (auto r = sig_records_removed_.find(p.sig_id); r != sig_records_removed_.end()) r->second.erase(*p.keyed_added);
+    }
     // Every id this record could ever give a profile resolves through its
     // sig: redirects are part of the state, the same whatever order built it.
     // (A record that is not its sig's earliest when it arrives can never name
     // a profile, unless it is replaceable.)
     if (p.put_origin) batch.Put(Cf::kIdOrigins, ProfileIdForRecord(p.record_key), "s" + p.sig_id);
     if (p.record_entry) records_.Put(p.record_key, *p.record_entry);
-    if (p.attach_only) {
+    if (p.joins) {
+      for (const auto& n : p.join_fresh) node_profile_.Put(n, ProfileRef{p.joins->id});
+      clusters_.Put(p.joins->id, *p.joins);
+      result.profile_id = p.joins->id;
+    } else if (p.attach_only) {
       ApplyAttach(p, result);
     } else if (p.reclustered) {
       ApplyShape(p, result);
@@ -830,10 +941,15 @@ ResolveResult Resolver::Apply(Plan p, store::Batch& batch) {
     } else {
       sigs_.Erase(p.sig_id);
       for (const auto& n : p.sig.nodes) {
-        batch.Delete(Cf::kNodeSigs, n + p.sig_id);
-        adjacency_removed_[n].insert(p.sig_id);
-        if (auto a = adjacency_added_.find(n); a != adjacency_added_.end()) a->second.erase(p.sig_id);
+        auto& list = adjacency_.Mutable(n).sigs;
+        std::erase(list, p.sig_id);
+        if (list.empty()) adjacency_.Erase(n);
       }
+    }
+    if (p.keyed_removed) {
+      batch.Delete(Cf::kSigRecords, SigRecordKey(p.sig_id, p.keyed_removed->first, p.keyed_removed->second));
+      sig_records_removed_[p.sig_id].insert(*p.keyed_removed);
+      if (auto a = sig_records_added_.find(p.sig_id); a != sig_records_added_.end()) a->second.erase(*p.keyed_removed);
     }
     records_.Erase(p.record_key);
     batch.Delete(Cf::kIdOrigins, ProfileIdForRecord(p.record_key));
@@ -939,7 +1055,8 @@ void Resolver::Flush(store::Batch& batch) {
   node_profile_.Flush(batch);
   records_.Flush(batch);
   attrs_.Flush(batch);
-  block_counts_.Flush(batch);
+  blocks_.Flush(batch);
+  adjacency_.Flush(batch);
   edges_.Flush(batch);
   decisions_.Flush(batch);
   guards_.Flush(batch);
@@ -951,14 +1068,15 @@ void Resolver::Commit() {
   node_profile_.Commit();
   records_.Commit();
   attrs_.Commit();
-  block_counts_.Commit();
+  blocks_.Commit();
+  adjacency_.Commit();
   edges_.Commit();
   decisions_.Commit();
   guards_.Commit();
-  adjacency_added_.clear();
-  adjacency_removed_.clear();
   members_added_.clear();
   members_removed_.clear();
+  sig_records_added_.clear();
+  sig_records_removed_.clear();
 }
 
 void Resolver::Abort() {
@@ -967,14 +1085,15 @@ void Resolver::Abort() {
   node_profile_.Abort();
   records_.Abort();
   attrs_.Abort();
-  block_counts_.Abort();
+  blocks_.Abort();
+  adjacency_.Abort();
   edges_.Abort();
   decisions_.Abort();
   guards_.Abort();
-  adjacency_added_.clear();
-  adjacency_removed_.clear();
   members_added_.clear();
   members_removed_.clear();
+  sig_records_added_.clear();
+  sig_records_removed_.clear();
   // Prepared attributes are immutable per node, but a node whose attributes
   // were never stored must not look known.
   known_.clear();

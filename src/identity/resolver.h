@@ -67,18 +67,24 @@ struct Plan {
   bool sig_changed = false;  // the sig's stored info must be rewritten
   std::string record_key;
   std::optional<RecordEntry> record_entry;  // add of a replaceable record
+  std::optional<std::pair<Micros, std::string>> keyed_added, keyed_removed;  // sig_records entries
   std::vector<std::string> deleted_nodes;
   std::map<std::string, std::string> old_profile_of;  // node -> profile id before
   std::map<std::string, Cluster> old_clusters;        // the component's profiles before
   std::map<std::string, std::vector<std::string>> sig_nodes;  // the component's sigs -> their nodes
   bool attach_only = false;  // component over the cap: attach, do not re-cluster
+  // A new sig whose known identifiers all belong to one profile, and whose
+  // new ones fit its limits: it joins that profile, which nothing else about
+  // the partition can change (docs/identity.md), so no component walk.
+  std::optional<Cluster> joins;
+  std::vector<std::string> join_fresh;  // its nodes no profile held before
   bool put_origin = false;   // record the record's would-be profile id (redirects)
 
   // Matching and guards: the stored objects as they will be.
   std::optional<std::pair<std::string, std::string>> new_attrs;  // node, encoded attributes
   std::vector<std::string> new_attrs_blocks;                     // its hashed blocking keys
   std::vector<std::pair<std::string, std::vector<std::string>>> removed_blocks;  // attrs node -> blocks left
-  std::map<std::string, uint64_t> block_counts;
+  std::map<std::string, BlockInfo> blocks;  // the blocking keys as they will be
   std::map<std::string, MatchEdges> edges;  // empty list: erase
   std::map<std::string, NodeGuard> guards;
   std::map<std::string, NodeDecisions> decisions;
@@ -156,10 +162,13 @@ class Resolver {
  private:
   friend class Source;
   Status ForEachSigOfNode(const std::string& node, const std::function<bool(const std::string&)>& fn);
+  // A sig's replaceable records in (time, key) order until `fn` says stop.
+  Status ForEachSigRecord(const std::string& sig, const std::function<bool(const std::pair<Micros, std::string>&)>& fn);
   Status ForEachBlockMember(const std::string& block, const std::function<bool(const std::string&)>& fn);
   // Whether a sig other than `except` holds `node`.
   Result<bool> NodeInOtherSig(const std::string& node, const std::string& except);
   Result<uint64_t> CountOf(const std::string& block, const Plan& plan);
+  Result<BlockInfo> BlockOf(const std::string& block, const Plan& plan);
   Result<MatchEdges> EdgesOf(const std::string& node, const Plan& plan);
   Result<std::vector<std::string>> BlocksOf(const PersonAttributes& person) const;
   MatchEdge Scored(const std::string& other, const MatchScore& score, std::vector<std::string> support) const;
@@ -169,6 +178,8 @@ class Resolver {
   Status PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::string>& touched);
   Status PlanGuards(Plan& p, std::set<std::string>& touched);
   Status PlanShape(Plan& p, const std::vector<std::string>& start);
+  // Sets p.joins when the new sig can join one profile without a walk.
+  Status PlanJoin(Plan& p, const std::set<std::string>& touched);
   Status LoadOldProfiles(Plan& p, const std::set<std::string>& nodes);
   void ApplyShape(Plan& p, ResolveResult& result);
   void ApplyAttach(Plan& p, ResolveResult& result);
@@ -186,14 +197,15 @@ class Resolver {
   store::ObjectTable<ProfileRef> node_profile_;
   store::ObjectTable<RecordEntry> records_;
   store::ObjectTable<AttrsEntry> attrs_;
-  store::ObjectTable<Count> block_counts_;
+  store::ObjectTable<BlockInfo> blocks_;
+  store::ObjectTable<SigList> adjacency_;
   store::ObjectTable<MatchEdges> edges_;
   store::ObjectTable<NodeDecisions> decisions_;
   store::ObjectTable<NodeGuard> guards_;
-  // Adjacency (node | sig) and block members written or deleted in this
-  // group, not yet in the store.
-  std::map<std::string, std::set<std::string>> adjacency_added_, adjacency_removed_;
+  // Block members (kBlocks keys) and sig records written or deleted in
+  // this group, not yet in the store: the rare scans see them through these.
   std::map<std::string, std::set<std::string>> members_added_, members_removed_;
+  std::map<std::string, std::set<std::pair<Micros, std::string>>> sig_records_added_, sig_records_removed_;
   // Prepared attributes and hashed blocks of attribute nodes (immutable per
   // node), LRU: preparing (ICU transliteration) costs more than scoring.
   struct Known {

@@ -15,9 +15,12 @@ Result<std::optional<T>> SnapshotSource::Load(Cf cf, const std::string& key) {
 }
 
 Status SnapshotSource::ForEachSigOfNode(const std::string& node, const std::function<bool(const std::string&)>& fn) {
-  return reader_.Scan(Cf::kNodeSigs, node, [&](std::string_view key, std::string_view) {
-    return fn(std::string(key.substr(node.size())));
-  });
+  auto list = Load<SigList>(Cf::kNodeSigs, node);
+  if (!list.ok()) return list.status();
+  if (*list)
+    for (const auto& s : (*list)->sigs)
+      if (!fn(s)) break;
+  return Status::Ok();
 }
 
 Result<std::optional<SigInfo>> SnapshotSource::Sig(const std::string& id) { return Load<SigInfo>(Cf::kSigs, id); }
@@ -27,9 +30,9 @@ Result<std::optional<MatchEdges>> SnapshotSource::Edges(const std::string& node)
 }
 
 Result<uint64_t> SnapshotSource::BlockCount(const std::string& block) {
-  auto c = Load<Count>(Cf::kBlockCounts, block);
+  auto c = Load<BlockInfo>(Cf::kBlockCounts, block);
   if (!c.ok()) return c.status();
-  return *c ? (*c)->n : uint64_t{0};
+  return *c ? (*c)->count : uint64_t{0};
 }
 
 Result<std::optional<NodeDecisions>> SnapshotSource::Decisions(const std::string& node) {

@@ -13,7 +13,7 @@ namespace {
 // Segment e-commerce v2 names (SPEC §3).
 constexpr std::string_view kOrderCompleted = "Order Completed";
 constexpr std::string_view kOrderRefunded = "Order Refunded";
-constexpr uint8_t kStatsFormat = 1;
+constexpr uint8_t kStatsFormat = 2;
 
 template <typename T>
 bool Newer(const T& a, const T& b) {
@@ -212,10 +212,20 @@ void Stats::Apply(const Record& r, const Survivorship* rules) {
     auto cur = into.find(id);
     if (cur == into.end() || Earlier(o, cur->second)) into[id] = std::move(o);
   } else if (r.type == "transaction") {
-    // A POS receipt is its own order, keyed by its record key (store and
-    // transaction id); a return subtracts whatever the sign of its amount.
+    // A POS receipt: a sale adds, a return subtracts whatever the sign of
+    // its amount.
     Order o = OrderFrom(r, "total_amount", "total");
-    (r.event == "return" ? refunds : orders)[r.record_key] = std::move(o);
+    const std::string currency = o.currency;
+    if (r.event == "return") {
+      store.returns += 1;
+      store.net[currency] -= std::fabs(o.amount);
+    } else {
+      store.sales += 1;
+      store.net[currency] += o.amount;
+      store.last_sale = std::max(store.last_sale, o.at);
+      for (const auto& c : o.categories) store.categories[c] += 1;
+    }
+    if (!o.store_id.empty()) store.last_visit = std::max(store.last_visit, std::make_pair(o.at, o.store_id));
   }
 }
 
@@ -232,6 +242,16 @@ void Stats::Merge(const Stats& o, const Survivorship* rules) {
   MergeNewest(consent, o.consent);
   MergeEarliest(orders, o.orders);
   MergeEarliest(refunds, o.refunds);
+  store.Merge(o.store);
+}
+
+void StoreSales::Merge(const StoreSales& o) {
+  sales += o.sales;
+  returns += o.returns;
+  for (const auto& [c, v] : o.net) net[c] += v;
+  last_sale = std::max(last_sale, o.last_sale);
+  last_visit = std::max(last_visit, o.last_visit);
+  for (const auto& [c, n] : o.categories) categories[c] += n;
 }
 
 std::string Stats::Encode() const {
@@ -262,6 +282,21 @@ std::string Stats::Encode() const {
   for (const auto& [k, o] : orders) EncodeOrder(e, k, o);
   e.U64(refunds.size());
   for (const auto& [k, o] : refunds) EncodeOrder(e, k, o);
+  e.U64(store.sales);
+  e.U64(store.returns);
+  e.U64(store.net.size());
+  for (const auto& [c, v] : store.net) {
+    e.Bytes(c);
+    e.Double(v);
+  }
+  e.I64(store.last_sale);
+  e.I64(store.last_visit.first);
+  e.Bytes(store.last_visit.second);
+  e.U64(store.categories.size());
+  for (const auto& [c, n] : store.categories) {
+    e.Bytes(c);
+    e.U64(n);
+  }
   e.U64(consent.size());
   for (const auto& [k, c] : consent) {
     e.Bytes(k);
@@ -309,6 +344,27 @@ bool Stats::Decode(std::string_view in, Stats& out) {
     out.traits.emplace(std::move(k), std::move(t));
   }
   if (!DecodeOrders(d, out.orders) || !DecodeOrders(d, out.refunds)) return false;
+  d.U64(out.store.sales);
+  d.U64(out.store.returns);
+  if (!d.Count(n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string c;
+    double v = 0;
+    d.Bytes(c);
+    d.Double(v);
+    out.store.net[c] = v;
+  }
+  d.I64(out.store.last_sale);
+  d.I64(out.store.last_visit.first);
+  d.Bytes(out.store.last_visit.second);
+  if (!d.Count(n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string c;
+    uint64_t count = 0;
+    d.Bytes(c);
+    d.U64(count);
+    out.store.categories[c] = count;
+  }
   if (!d.Count(n)) return false;
   for (uint64_t i = 0; i < n; ++i) {
     std::string k;
@@ -341,22 +397,17 @@ nlohmann::json RenderComputed(const Stats& s, const std::string& base_currency) 
   c["channels"] = ChannelList(s.channels);
   c["events"] = s.events;
 
-  int64_t online = 0, offline = 0;
+  int64_t online = 0;
+  const auto offline = static_cast<int64_t>(s.store.sales);
   std::map<std::string, double> by_currency;
   std::optional<Micros> last_order;
-  std::optional<std::pair<Micros, std::string>> last_store;  // (time, store) of the latest receipt
-  std::map<std::string, int> categories;
+  std::map<std::string, int64_t> categories;
   auto currency_of = [&](const Order& o) { return o.currency.empty() ? base_currency : o.currency; };
-  auto store_visit = [&](const Order& o) {
-    if (o.channel != static_cast<uint8_t>(Channel::kPos) || o.store_id.empty()) return;
-    if (!last_store || std::make_pair(o.at, o.store_id) > *last_store) last_store = std::make_pair(o.at, o.store_id);
-  };
   for (const auto& [id, o] : s.orders) {
-    (o.channel == static_cast<uint8_t>(Channel::kPos) ? offline : online) += 1;
+    online += 1;
     by_currency[currency_of(o)] += o.amount;
     if (!last_order || o.at > *last_order) last_order = o.at;
     for (const auto& cat : o.categories) categories[cat] += 1;
-    store_visit(o);
   }
   for (const auto& [id, r] : s.refunds) {
     // A refund without an amount refunds the whole order it names.
@@ -370,8 +421,10 @@ nlohmann::json RenderComputed(const Stats& s, const std::string& base_currency) 
       }
     }
     by_currency[currency] -= amount;
-    store_visit(r);
   }
+  for (const auto& [cur, v] : s.store.net) by_currency[cur.empty() ? base_currency : cur] += v;
+  if (s.store.sales > 0 && (!last_order || s.store.last_sale > *last_order)) last_order = s.store.last_sale;
+  for (const auto& [cat, n] : s.store.categories) categories[cat] += static_cast<int64_t>(n);
   const int64_t orders = online + offline;
   const double revenue = by_currency.count(base_currency) ? by_currency[base_currency] : 0.0;
   c["orders"] = orders;
@@ -385,7 +438,7 @@ nlohmann::json RenderComputed(const Stats& s, const std::string& base_currency) 
   c["revenue_by_currency"] = other;
   c["aov"] = orders > 0 ? revenue / static_cast<double>(orders) : 0.0;
   c["last_order_at"] = last_order ? nlohmann::json(FormatIso8601(*last_order)) : nlohmann::json(nullptr);
-  c["last_store_id"] = last_store ? nlohmann::json(last_store->second) : nlohmann::json(nullptr);
+  c["last_store_id"] = s.store.last_visit.second.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.store.last_visit.second);
   std::vector<std::pair<std::string, int>> cats(categories.begin(), categories.end());
   std::stable_sort(cats.begin(), cats.end(), [](auto& a, auto& b) { return a.second > b.second; });
   auto top = nlohmann::json::array();

@@ -45,6 +45,21 @@ struct Order {
   std::string store_id;  // POS receipts
 };
 
+// Store purchases, aggregated: a POS receipt is a record of its own (a
+// re-imported receipt replaces its record, and a profile that loses one is
+// rebuilt from its timeline), so nothing here needs the receipts one by one,
+// and a loyal customer's profile does not grow with every visit.
+struct StoreSales {
+  uint64_t sales = 0;
+  uint64_t returns = 0;
+  std::map<std::string, double> net;  // currency -> sales minus returns
+  Micros last_sale = std::numeric_limits<Micros>::min();
+  std::pair<Micros, std::string> last_visit{std::numeric_limits<Micros>::min(), ""};  // (time, store)
+  std::map<std::string, uint64_t> categories;  // line items per category (sales)
+
+  void Merge(const StoreSales& other);
+};
+
 struct ConsentValue {
   bool granted = false;
   Micros at = 0;
@@ -70,8 +85,9 @@ struct Stats {
   uint64_t events = 0;
   std::map<std::string, Seen> identities;  // node key -> how it was seen
   std::map<std::string, TraitValue> traits;
-  std::map<std::string, Order> orders;   // by order id (online) or receipt key (POS): counted once
-  std::map<std::string, Order> refunds;  // online refunds by order id, POS returns by receipt key
+  std::map<std::string, Order> orders;   // online, by order id: counted once
+  std::map<std::string, Order> refunds;  // online, by order id (else message id)
+  StoreSales store;                      // POS receipts
   std::map<std::string, ConsentValue> consent;
 
   // REQUIRES: record.derived.node_keys filled (ingest::Writer::Derive).

@@ -19,7 +19,7 @@ namespace {
 constexpr std::array<const char*, static_cast<int>(Cf::kCount)> kCfNames = {
     "default", "dedup", "node_sigs", "sigs",
     "node_profile", "clusters", "id_origins", "profiles", "events", "records", "imports",
-    "attrs", "blocks", "block_counts", "matches", "decisions", "guards"};
+    "attrs", "blocks", "block_counts", "matches", "decisions", "guards", "sig_records"};
 
 Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return Status::Ok();

@@ -47,6 +47,7 @@ enum class Cf : int {
   kMatches,      // attribute node key -> scored pairs with other attribute nodes
   kDecisions,    // node key -> admins' merge / keep-apart decisions
   kGuards,       // node key -> fan-out and quarantine
+  kSigRecords,   // sig id | time | record key -> "": a sig's replaceable records
   kCount
 };
 const char* CfName(Cf cf);
