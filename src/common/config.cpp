@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "default_config.h"
+#include "seam/time.h"
 
 extern char** environ;
 
@@ -156,6 +158,14 @@ Status Typed(const nlohmann::json& j, Config& c) {
       c.import_max_errors < 0)
     return Bad("import.batch_records, max_in_flight_batches and max_open_receipts must be >= 1");
   if (c.log_format != "text" && c.log_format != "json") return Bad("log.format is text or json");
+  // A typo here must stop the start, not quietly change behaviour (logging
+  // off, every local import time refused, another compression).
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (!kLevels.count(c.log_level)) return Bad("log.level is one of trace, debug, info, warn, error, critical, off");
+  static const std::set<std::string> kCompressions = {"none", "lz4", "zstd", "snappy"};
+  if (!kCompressions.count(c.compression)) return Bad("store.compression is one of none, lz4, zstd, snappy");
+  if (!IsKnownTimeZone(c.time_zone))
+    return Bad("normalize.time_zone \"" + c.time_zone + "\" is not a time zone id ICU knows (e.g. Asia/Seoul)");
   return Status::Ok();
 }
 

@@ -1,6 +1,9 @@
 #include "seam/config.h"
 
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -65,6 +68,20 @@ TEST(Config, MistakesFailLoudly) {
   ConfigSources bad_format;
   bad_format.env = {{"SEAM_LOG_FORMAT", "xml"}};
   EXPECT_FALSE(LoadConfig(bad_format).ok());
+  // Values a typo would otherwise turn into a silent change of behaviour.
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"SEAM_LOG_LEVEL", "verbose"}, {"SEAM_STORE_COMPRESSION", "lz5"}, {"SEAM_NORMALIZE_TIME_ZONE", "Asia/Seul"}}) {
+    ConfigSources bad;
+    bad.env = {{name, value}};
+    auto loaded = LoadConfig(bad);
+    EXPECT_FALSE(loaded.ok()) << name << "=" << value;
+    if (!loaded.ok()) {
+      EXPECT_EQ(loaded.status().error_code(), "bad_config");
+    }
+  }
+  ConfigSources good;
+  good.env = {{"SEAM_LOG_LEVEL", "debug"}, {"SEAM_STORE_COMPRESSION", "zstd"}, {"SEAM_NORMALIZE_TIME_ZONE", "Europe/Berlin"}};
+  EXPECT_TRUE(LoadConfig(good).ok());
   ConfigSources missing;
   missing.file = (dir / "nope.json").string();
   EXPECT_FALSE(LoadConfig(missing).ok());
