@@ -679,7 +679,11 @@ Result<Plan> Resolver::PlanRelease(const std::string& node) {
   p.kind = Plan::Kind::kReshape;
   auto stored = guards_.Get(reader_, node);
   if (!stored.ok()) return stored.status();
-  NodeGuard g = *stored ? **stored : NodeGuard{};
+  // Only a quarantined value is released (again: idempotent); releasing any
+  // other would silently exempt it from quarantine for good.
+  if (*stored == nullptr || !((*stored)->quarantined || (*stored)->released))
+    return Status::NotFound("not_quarantined", "that value is not quarantined");
+  NodeGuard g = **stored;
   g.quarantined = false;
   g.released = true;  // an admin vouched for it: never quarantined again
   p.guards[node] = std::move(g);

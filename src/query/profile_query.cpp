@@ -75,6 +75,17 @@ Result<identity::Cluster> ProfileQuery::Find(store::Reader& reader, std::string_
   }
   auto node = NodeKeyForRef(type, value);
   if (!node.ok()) return node.status();
+  // A quarantined value links nothing, so it is no key either (SPEC §6):
+  // answering with the value's own leftover profile would look like a person.
+  auto guard_value = reader.Get(Cf::kGuards, *node);
+  if (!guard_value.ok()) return guard_value.status();
+  if (guard_value->has_value()) {
+    identity::NodeGuard guard;
+    if (identity::NodeGuard::Decode(**guard_value, guard) && guard.quarantined && !guard.released)
+      return Status::NotFound("quarantined",
+                              "that value was seen with too many different people and is quarantined: it "
+                              "identifies no profile until an admin releases it (DELETE /v1/quarantine/{ref})");
+  }
   return ClusterOfNode(reader, *node);
 }
 

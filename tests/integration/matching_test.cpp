@@ -201,11 +201,21 @@ TEST_F(MatchingQuarantine, AKioskSeenWithManyUsersIsQuarantinedAndCanBeReleased)
   EXPECT_EQ(q["items"][0]["type"], "device_id");
   EXPECT_EQ(q["items"][0]["value"], "kiosk-1");
   EXPECT_NE(q["items"][0]["reason"].get<std::string>().find("user_id"), std::string::npos);
+  // A quarantined value is no key: a lookup by it says so instead of
+  // answering with a profile.
+  auto by_kiosk = client_.Request("GET", "/v1/profiles/" + Ref("device_id:kiosk-1"), "",
+                                  {{"Authorization", "Bearer " + std::string(kReadKey)}});
+  EXPECT_EQ(by_kiosk.status, 404) << by_kiosk.body;
+  EXPECT_EQ(nlohmann::json::parse(by_kiosk.body, nullptr, false).value("/error/code"_json_pointer, ""), "quarantined")
+      << by_kiosk.body;
   // Released by an admin: it links again (here: the users it was seen with
   // stay apart by their own limit, user_id 1 per profile).
   auto released = Admin("DELETE", "/v1/quarantine/" + Ref("device_id:kiosk-1"));
   EXPECT_EQ(released.status, 200) << released.body;
   EXPECT_EQ(Admin("GET", "/v1/quarantine").json()["items"].size(), 0u);
+  EXPECT_EQ(Admin("DELETE", "/v1/quarantine/" + Ref("device_id:kiosk-1")).status, 200) << "a second release is a no-op";
+  EXPECT_EQ(Admin("DELETE", "/v1/quarantine/" + Ref("user_id:u0")).status, 404)
+      << "a value that is not quarantined is not silently exempted from quarantine";
   // The device joins one user again (the first in canonical order); the
   // others stay apart by their own limit (user_id 1 per profile).
   std::set<std::string> now;
