@@ -224,7 +224,15 @@ std::optional<RowError> ReceiptAssembler::Add(const ImportRow& row, std::vector<
                "looks like a raw card number (13-19 digits passing the Luhn check); Seam never stores one, "
                "so the row is refused — send the payment token instead");
 
-  const std::string key = "pos:" + store + ":" + txn;
+  // ':' and '%' of the store id are escaped so that the key names one
+  // receipt: store "a:b" + transaction "c" is not store "a" + "b:c".
+  std::string escaped_store;
+  for (char ch : store) {
+    if (ch == '%') escaped_store += "%25";
+    else if (ch == ':') escaped_store += "%3A";
+    else escaped_store += ch;
+  }
+  const std::string key = "pos:" + escaped_store + ":" + txn;
   auto it = open_.find(key);
   if (it == open_.end()) {
     // The receipt's first row sets its receipt-level fields.

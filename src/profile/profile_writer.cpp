@@ -105,6 +105,15 @@ nlohmann::json PublicEvent(nlohmann::json event) {
     else
       ++it;
   }
+  // SPEC §6: a POS event names its receipt at the top level, as an online
+  // one names its messageId (it stays in the properties too).
+  if (event.is_object() && event.value("channel", "") == "pos") {
+    auto props = event.find("properties");
+    if (props != event.end() && props->is_object()) {
+      auto txn = props->find("transaction_id");
+      if (txn != props->end() && txn->is_string()) event["transaction_id"] = *txn;
+    }
+  }
   return event;
 }
 

@@ -101,6 +101,8 @@ TEST_F(Import, PosReceiptsBecomeOrdersAndReturnsSubtract) {
   EXPECT_EQ(events["events"][0]["type"], "transaction");
   EXPECT_EQ(events["events"][0]["event"], "return");
   EXPECT_EQ(events["events"][1]["properties"]["transaction_id"], "T1");
+  EXPECT_EQ(events["events"][1]["transaction_id"], "T1") << "a POS event names its receipt (SPEC §6)";
+  EXPECT_FALSE(events["events"][1].contains("messageId"));
   EXPECT_EQ(events["events"][1]["properties"]["items"].size(), 2u);
   EXPECT_EQ(events["events"][1]["channel"], "pos");
   EXPECT_FALSE(events["events"][1].contains("_r")) << "internal fields are never shown";
@@ -133,6 +135,19 @@ TEST_F(Import, ReceiptRowsNeedNotBeAdjacent) {
   auto p = Profile("member_id", "M1");
   EXPECT_EQ(p["computed"]["orders"], 1);
   EXPECT_DOUBLE_EQ(p["computed"]["revenue"].get<double>(), 13000.0) << "the sum of its line items";
+}
+
+TEST_F(Import, AReceiptIsItsStoreAndTransactionWhateverCharactersTheyHold) {
+  // Store "S:1" + transaction "T" and store "S" + transaction "1:T" are two
+  // receipts, though joined with ':' they read the same.
+  std::string csv = kPosHeader;
+  csv += "T,S:1,2026-11-01 10:00:00,sale,,M1,,,A,shoes,1,10000\n";
+  csv += "1:T,S,2026-11-01 10:05:00,sale,,M1,,,B,hats,1,500\n";
+  auto report = Upload("pos", csv).json();
+  EXPECT_EQ(report["records"], 2) << report.dump();
+  auto p = Profile("member_id", "M1");
+  EXPECT_EQ(p["computed"]["orders"], 2);
+  EXPECT_DOUBLE_EQ(p["computed"]["revenue"].get<double>(), 10500.0);
 }
 
 TEST_F(Import, CsvQuotingBomCrlfAndExtraColumns) {
