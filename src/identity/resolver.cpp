@@ -213,7 +213,10 @@ Result<MatchEdges> Resolver::EdgesOf(const std::string& node, const Plan& plan) 
   if (auto it = plan.edges.find(node); it != plan.edges.end()) return it->second;
   auto e = edges_.Get(reader_, node);
   if (!e.ok()) return e.status();
-  return *e == nullptr ? MatchEdges{} : **e;
+  MatchEdges out = *e == nullptr ? MatchEdges{} : **e;
+  if (auto adds = plan.edge_adds.find(node); adds != plan.edge_adds.end())
+    for (const auto& edge : adds->second) UpsertEdge(out, edge);
+  return out;
 }
 
 Status Resolver::ForEachBlockMember(const std::string& block, const std::function<bool(const std::string&)>& fn) {
@@ -277,10 +280,13 @@ Status Resolver::PlanNewAttrs(Plan& p, const std::string& node, const PersonAttr
     const MatchScore score = model_.Compare(me, (*theirs)->prepared);
     if (score.probability < model_.lower_threshold) continue;
     auto support = Intersect(blocks, (*theirs)->blocks);
-    auto list = EdgesOf(cand, p);
-    if (!list.ok()) return list.status();
-    UpsertEdge(*list, Scored(node, score, support));
-    p.edges[cand] = std::move(*list);
+    if (auto in_plan = p.edges.find(cand); in_plan != p.edges.end()) {
+      UpsertEdge(in_plan->second, Scored(node, score, support));
+    } else {
+      // Loaded now, so that Apply changes it in place (plans read).
+      if (auto stored = edges_.Get(reader_, cand); !stored.ok()) return stored.status();
+      p.edge_adds[cand].push_back(Scored(node, score, support));
+    }
     UpsertEdge(own, Scored(cand, score, std::move(support)));
     if (score.probability >= model_.upper_threshold) touched.insert(cand);
   }
@@ -888,6 +894,14 @@ void Resolver::ApplyMatching(Plan& p, store::Batch& batch) {
       edges_.Erase(node);
     else
       edges_.Put(node, std::move(list));
+  }
+  for (auto& [node, adds] : p.edge_adds) {
+    // Loaded by the plan; read again only if a commit between plan and apply
+    // let the cache drop it (Mutable must not start from an empty list).
+    if (auto loaded = edges_.Get(reader_, node); !loaded.ok())
+      spdlog::error("reloading the match edges of a node failed: {}", loaded.status().message());
+    MatchEdges& list = edges_.Mutable(node);
+    for (auto& edge : adds) UpsertEdge(list, std::move(edge));
   }
   for (auto& [node, g] : p.guards) guards_.Put(node, std::move(g));
   for (auto& [node, d] : p.decisions) decisions_.Put(node, std::move(d));

@@ -86,6 +86,11 @@ struct Plan {
   std::vector<std::pair<std::string, std::vector<std::string>>> removed_blocks;  // attrs node -> blocks left
   std::map<std::string, BlockInfo> blocks;  // the blocking keys as they will be
   std::map<std::string, MatchEdges> edges;  // empty list: erase
+  // Edges to upsert into a node's stored list, for nodes not in `edges`: a
+  // new record adds one edge to each candidate it scored, and copying each
+  // candidate's whole list (which grows with its look-alikes) into the plan
+  // made adding a record cost the sum of its candidates' lists.
+  std::map<std::string, std::vector<MatchEdge>> edge_adds;
   std::map<std::string, NodeGuard> guards;
   std::map<std::string, NodeDecisions> decisions;
   std::vector<std::string> quarantined_now;  // nodes this plan quarantines
