@@ -26,7 +26,7 @@ std::string RandomBase62(std::size_t n);
 // Constant-time equality of two byte strings of equal length.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
 
-// Seals values at rest: zlib-compress (when it pays), then AES-256-GCM with a
+// Seals values at rest: LZ4-compress (when it pays), then AES-256-GCM with a
 // random 96-bit nonce. `aad` binds the ciphertext to where it is stored (its
 // RocksDB key), so a value copied under another key fails to open.
 // Layout: version(1) | flags(1) | nonce(12) | ciphertext | tag(16).

@@ -35,6 +35,17 @@ rocksdb::CompressionType CompressionFor(const std::string& name) {
   return rocksdb::kLZ4Compression;
 }
 
+// The layout of keys and values (docs/storage-format.md): bumped by any
+// change an older build could not read, or that this one cannot read back.
+constexpr std::string_view kFormatKey = "storage_format";
+constexpr std::string_view kStorageFormat = "2";
+
+Status StaleFormat(const std::string& path, const std::string& why) {
+  return Status::Unavailable("the data dir " + path + " " + why + "; this build reads storage format " +
+                             std::string(kStorageFormat) +
+                             ": re-ingest into a new data dir, or run the build that wrote it");
+}
+
 bool HasPrefix(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::string_view(key.data(), prefix.size()) == prefix;
 }
@@ -112,12 +123,29 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Se
   cf_options.write_buffer_size = 32u << 20;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
+  // A data dir written by another storage format is refused with a clear
+  // error, never read as this one (docs/storage-format.md).
+  std::vector<std::string> existing;
+  const bool fresh = !rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok();
+  for (const auto& name : existing)
+    if (std::find(kCfNames.begin(), kCfNames.end(), name) == kCfNames.end())
+      return StaleFormat(options.path, "has column family \"" + name + "\" that this build does not know");
+
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kCfNames) descriptors.emplace_back(name, cf_options);
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &raw);
   if (!s.ok()) return Status::Unavailable("cannot open store at " + options.path + ": " + s.ToString());
   store->db_.reset(raw);
+
+  auto format = store->GetMeta(kFormatKey);
+  if (!format.ok()) return format.status();
+  if (!format->has_value()) {
+    if (!fresh) return StaleFormat(options.path, "has no storage format mark");
+    if (Status put = store->PutMeta(kFormatKey, kStorageFormat, /*sync=*/true); !put.ok()) return put;
+  } else if (**format != kStorageFormat) {
+    return StaleFormat(options.path, "holds storage format " + **format);
+  }
   return store;
 }
 

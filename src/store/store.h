@@ -30,9 +30,9 @@ namespace seam::store {
 
 // Column families. docs/storage-format.md describes each key and value.
 enum class Cf : int {
-  kMeta = 0,     // "default": schema version, auth keys
+  kMeta = 0,     // "default": storage format mark, auth keys, models
   kDedup,        // write key id \0 messageId -> ""             (outlives erasure)
-  kNodeSigs,     // node key | sig id -> ""                      (graph adjacency)
+  kNodeSigs,     // node key -> SigList (sorted sig ids)          (graph adjacency)
   kSigs,         // sig id -> SigInfo                            (sealed)
   kNodeProfile,  // node key -> profile id                       (identifier index)
   kClusters,     // profile id -> Cluster (nodes, sigs, merged ids)
