@@ -27,19 +27,7 @@ std::string Cp949(const std::string& utf8) {
   return out;
 }
 
-std::string Ref(const std::string& type, const std::string& value) {
-  std::string out = type + "%3A";
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+std::string Ref(const std::string& type, const std::string& value) { return PathRef(type + ":" + value); }
 
 class Import : public ::testing::Test {
  protected:

@@ -10,19 +10,7 @@
 namespace seam::testing {
 namespace {
 
-std::string Ref(const std::string& ref) {
-  std::string out;
-  for (unsigned char c : ref) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+std::string Ref(const std::string& ref) { return PathRef(ref); }
 
 class Matching : public ::testing::Test {
  protected:

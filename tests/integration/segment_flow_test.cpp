@@ -17,18 +17,7 @@ class SegmentFlow : public ::testing::Test {
   HttpResult Get(const std::string& target) {
     return client_.Request("GET", target, "", {{"Authorization", Bearer(kReadKey)}});
   }
-  static std::string Ref(const std::string& type, const std::string& value) {
-    std::string out = type + "%3A";
-    for (unsigned char c : value) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_') out.push_back(static_cast<char>(c));
-      else {
-        char buf[4];
-        std::snprintf(buf, sizeof buf, "%%%02X", c);
-        out += buf;
-      }
-    }
-    return out;
-  }
+  static std::string Ref(const std::string& type, const std::string& value) { return PathRef(type + ":" + value); }
   TestServer server_;
   TestClient client_{server_.port()};
 };

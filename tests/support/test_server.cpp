@@ -1,5 +1,7 @@
 #include "support/test_server.h"
 
+#include <cctype>
+#include <cstdio>
 #include <stdexcept>
 
 #include "seam/crypto.h"
@@ -31,6 +33,20 @@ std::string Base64(const std::string& in) {
 
 std::string BasicAuth(const std::string& key) { return "Basic " + Base64(key + ":"); }
 std::string Bearer(const std::string& key) { return "Bearer " + key; }
+
+std::string PathRef(const std::string& ref) {
+  std::string out;
+  for (unsigned char c : ref) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
 
 TestServer::TestServer(TestServerOptions options)
     : options_(std::move(options)),

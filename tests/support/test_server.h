@@ -19,6 +19,9 @@ inline constexpr const char* kAdminKey = "seam_admin_test0000000000000001";
 // "Basic base64(key:)" and "Bearer key" header values.
 std::string BasicAuth(const std::string& key);
 std::string Bearer(const std::string& key);
+// A profile reference ("type:value") as one URL path segment: everything
+// but ASCII letters, digits and -._ percent-encoded (':' too).
+std::string PathRef(const std::string& ref);
 
 struct TestServerOptions {
   std::function<void(Config&)> tweak;
