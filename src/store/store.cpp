@@ -95,7 +95,10 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Se
   std::unique_ptr<Store> store(new Store(sealer, options.path));
   // One block cache and one write-buffer budget for all column families:
   // per-family defaults would reach ~1 GB with nine families (PLATFORM.md).
-  store->cache_ = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Memtables are charged to the cache so that the two together stay one
+  // bound; the cache is sized for both, or full memtables would leave it no
+  // room and every read would fetch its filter and index blocks from disk.
+  store->cache_ = rocksdb::NewLRUCache(options.block_cache_bytes + options.memtable_budget_bytes);
   store->write_buffers_ = std::make_shared<rocksdb::WriteBufferManager>(
       options.memtable_budget_bytes, store->cache_);
 
@@ -112,6 +115,8 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Se
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = store->cache_;
   table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
 
   rocksdb::ColumnFamilyOptions cf_options;
