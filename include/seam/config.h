@@ -78,6 +78,7 @@ struct Config {
   std::string import_spool_dir;   // "": <data_dir>/imports
   // profile
   std::string base_currency = "KRW";
+  int render_cache_mb = 32;  // rendered profiles kept for lookups; 0: none
   // trait -> source order, highest first ({"name": ["crm", "pos", "web"]});
   // traits not listed keep the most recent value.
   std::map<std::string, std::vector<std::string>> survivorship;

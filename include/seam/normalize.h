@@ -3,11 +3,16 @@
 // lookups), so both sides agree on one canonical form.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace seam {
+
+namespace normalize {
+class StringMemo;
+}
 
 // Thread-safe after construction: one instance is shared by all threads.
 class Normalizer {
@@ -26,7 +31,9 @@ class Normalizer {
   std::optional<std::string> Email(std::string_view raw) const;
   // E.164 ("+821012345678") via libphonenumber; the number must be valid for
   // its region (IsValidNumber). Accepts "010-1234-5678", "01012345678",
-  // "+82 10-1234-5678", "82-10-1234-5678", "(02) 123-4567".
+  // "+82 10-1234-5678", "82-10-1234-5678", "(02) 123-4567". Recent inputs
+  // are answered from a bounded memo (the parse is the costly part of a
+  // lookup by phone).
   std::optional<std::string> Phone(std::string_view raw) const;
   // ICU NFKC + case fold; runs of white space collapse to one space and are
   // trimmed; when the name holds Hangul, inner spaces are removed
@@ -45,7 +52,12 @@ class Normalizer {
   std::optional<std::string> Identifier(std::string_view type, std::string_view raw) const;
 
  private:
+  std::optional<std::string> ParsePhone(std::string_view raw) const;
+
   std::string default_region_;
+  // Shared by copies of this normaliser: the answers depend on the region
+  // only, which copies share too.
+  std::shared_ptr<normalize::StringMemo> phones_;
 };
 
 // True when `s` is well-formed UTF-8.

@@ -107,6 +107,7 @@ Status Typed(const nlohmann::json& j, Config& c) {
   take(Get(j, "identity", "person_keys", c.person_keys));
   take(Get(j, "profile", "base_currency", c.base_currency));
   take(Get(j, "profile", "survivorship", c.survivorship));
+  take(Get(j, "profile", "render_cache_mb", c.render_cache_mb));
   take(Get(j, "import", "pos_map", c.import_pos_map));
   take(Get(j, "import", "customers_map", c.import_customers_map));
   take(Get(j, "import", "batch_records", c.import_batch_records));
@@ -150,6 +151,7 @@ Status Typed(const nlohmann::json& j, Config& c) {
   }
 
   if (c.threads < 0) return Bad("server.threads must be >= 0");
+  if (c.render_cache_mb < 0) return Bad("profile.render_cache_mb must be >= 0");
   if (c.max_json_depth < 2) return Bad("http.max_json_depth must be >= 2");
   if (c.queue_capacity < 1) return Bad("ingest.queue_capacity must be >= 1");
   if (c.max_block_size < 2 || c.quarantine_fanout < 0)

@@ -14,6 +14,8 @@
 
 #include "seam/normalize.h"
 
+#include "normalize/memo.h"
+
 namespace seam {
 namespace {
 
@@ -113,7 +115,13 @@ int ToInt(std::string_view digits) {
 
 bool IsValidUtf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }
 
-Normalizer::Normalizer(std::string default_region) : default_region_(std::move(default_region)) {
+// Enough for the phones of a busy store day or a lookup-heavy backend's hot
+// customers; a few MB at most.
+constexpr std::size_t kPhoneMemoEntries = 32 * 1024;
+
+Normalizer::Normalizer(std::string default_region)
+    : default_region_(std::move(default_region)),
+      phones_(std::make_shared<normalize::StringMemo>(kPhoneMemoEntries)) {
   // libphonenumber only knows upper-case region codes; "kr" from a config
   // file would otherwise silently fail every national number.
   for (char& c : default_region_)
@@ -137,6 +145,10 @@ std::optional<std::string> Normalizer::Email(std::string_view raw) const {
 }
 
 std::optional<std::string> Normalizer::Phone(std::string_view raw) const {
+  return phones_->Get(raw, [this](std::string_view r) { return ParsePhone(r); });
+}
+
+std::optional<std::string> Normalizer::ParsePhone(std::string_view raw) const {
   const auto s = Clean(raw);
   if (!s || s->empty()) return std::nullopt;
   // Parse also reads full-width digits, and strips a leading country code

@@ -13,21 +13,29 @@ using store::Cf;
 
 Status Unknown() { return Status::NotFound("profile_not_found", "no profile for that reference"); }
 
-Result<identity::Cluster> LoadCluster(store::Reader& r, std::string_view id) {
+std::uint64_t Digest(std::string_view bytes) { return std::hash<std::string_view>{}(bytes); }
+
+// Clusters are not sealed, so Get returns their stored bytes as they are.
+Result<identity::Cluster> LoadCluster(store::Reader& r, std::string_view id, std::uint64_t* stamp) {
   auto v = r.Get(Cf::kClusters, id);
   if (!v.ok()) return v.status();
   if (!v->has_value()) return Unknown();
   identity::Cluster c;
   if (!identity::Cluster::Decode(**v, c)) return Status::Internal("corrupt cluster value");
+  if (stamp != nullptr) *stamp = Digest(**v);
   return c;
 }
 
-Result<identity::Cluster> ClusterOfNode(store::Reader& r, std::string_view node_key) {
+Result<identity::Cluster> ClusterOfNode(store::Reader& r, std::string_view node_key, std::uint64_t* stamp) {
   auto pid = r.Get(Cf::kNodeProfile, node_key);
   if (!pid.ok()) return pid.status();
   if (!pid->has_value()) return Unknown();
-  return LoadCluster(r, **pid);
+  return LoadCluster(r, **pid, stamp);
 }
+
+// What a rendering costs against the cache's byte budget: the body, the key
+// twice (map node and shard bookkeeping) and the allocations around them.
+std::size_t RenderedCost(std::string_view key, std::size_t body_bytes) { return 2 * key.size() + body_bytes + 128; }
 
 }  // namespace
 
@@ -39,7 +47,10 @@ ProfileQuery::ProfileQuery(store::Store& store, const Config& config, const Norm
       normalizer_(normalizer),
       blocklist_(blocklist),
       lookup_key_(lookup_key),
-      policy_(policy) {}
+      policy_(policy),
+      rendered_(static_cast<std::size_t>(config.render_cache_mb) << 20, [](std::string_view key, const Rendered& r) {
+        return RenderedCost(key, r.body ? r.body->size() : 0);
+      }) {}
 
 Result<std::string> ProfileQuery::NodeKeyForRef(std::string_view type, std::string_view value) const {
   const IdentifierType* t = config_.FindType(std::string(type));
@@ -52,26 +63,27 @@ Result<std::string> ProfileQuery::NodeKeyForRef(std::string_view type, std::stri
   return identity::MakeNodeKey(lookup_key_, type, *norm);
 }
 
-Result<identity::Cluster> ProfileQuery::Find(store::Reader& reader, std::string_view ref) {
+Result<identity::Cluster> ProfileQuery::Find(store::Reader& reader, std::string_view ref,
+                                             std::uint64_t* cluster_stamp) {
   const auto colon = ref.find(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == ref.size())
     return Status::Invalid("invalid_ref", "a profile reference is type:value, e.g. email:jane@example.com");
   const std::string_view type = ref.substr(0, colon), value = ref.substr(colon + 1);
 
   if (type == "profile_id") {
-    auto direct = LoadCluster(reader, value);
+    auto direct = LoadCluster(reader, value, cluster_stamp);
     if (direct.ok() || direct.status().code() != Code::kNotFound) return direct;
     // A retired id resolves through what it was derived from (SPEC §5).
     auto origin = reader.Get(Cf::kIdOrigins, value);
     if (!origin.ok()) return origin.status();
     if (!origin->has_value() || (*origin)->empty()) return Unknown();
     const std::string& o = **origin;
-    if (o[0] == 'n') return ClusterOfNode(reader, std::string_view(o).substr(1));
+    if (o[0] == 'n') return ClusterOfNode(reader, std::string_view(o).substr(1), cluster_stamp);
     auto sig_value = reader.Get(Cf::kSigs, std::string_view(o).substr(1));
     if (!sig_value.ok()) return sig_value.status();
     identity::SigInfo sig;
     if (!sig_value->has_value() || !identity::SigInfo::Decode(**sig_value, sig)) return Unknown();
-    return ClusterOfNode(reader, identity::AnchorOf(sig, policy_));
+    return ClusterOfNode(reader, identity::AnchorOf(sig, policy_), cluster_stamp);
   }
   auto node = NodeKeyForRef(type, value);
   if (!node.ok()) return node.status();
@@ -86,7 +98,7 @@ Result<identity::Cluster> ProfileQuery::Find(store::Reader& reader, std::string_
                               "that value was seen with too many different people and is quarantined: it "
                               "identifies no profile until an admin releases it (DELETE /v1/quarantine/{ref})");
   }
-  return ClusterOfNode(reader, *node);
+  return ClusterOfNode(reader, *node, cluster_stamp);
 }
 
 nlohmann::json ProfileQuery::RenderIdentities(const identity::Cluster& c, const profile::Stats& stats) const {
@@ -116,19 +128,47 @@ nlohmann::json ProfileQuery::RenderIdentities(const identity::Cluster& c, const 
   return out;
 }
 
+nlohmann::json ProfileQuery::RenderProfile(const identity::Cluster& c, const profile::Stats& stats) const {
+  return nlohmann::json{{"profile_id", c.id},
+                        {"identities", RenderIdentities(c, stats)},
+                        {"traits", profile::RenderTraits(stats)},
+                        {"computed", profile::RenderComputed(stats, config_.base_currency)},
+                        {"consent", profile::RenderConsent(stats)},
+                        {"segments", nlohmann::json::array()},
+                        {"merged_ids", c.merged_ids}};
+}
+
 Result<nlohmann::json> ProfileQuery::Profile(std::string_view ref) {
   store::ReadView view(store_);
   auto cluster = Find(view, ref);
   if (!cluster.ok()) return cluster.status();
   auto stats = profile::LoadStats(view, Cf::kProfiles, cluster->id);
   if (!stats.ok()) return stats.status();
-  return nlohmann::json{{"profile_id", cluster->id},
-                        {"identities", RenderIdentities(*cluster, *stats)},
-                        {"traits", profile::RenderTraits(*stats)},
-                        {"computed", profile::RenderComputed(*stats, config_.base_currency)},
-                        {"consent", profile::RenderConsent(*stats)},
-                        {"segments", nlohmann::json::array()},
-                        {"merged_ids", cluster->merged_ids}};
+  return RenderProfile(*cluster, *stats);
+}
+
+Result<std::string> ProfileQuery::ProfileBody(std::string_view ref) {
+  store::ReadView view(store_);
+  Rendered now;
+  auto cluster = Find(view, ref, &now.cluster_stamp);
+  if (!cluster.ok()) return cluster.status();
+  auto stored = view.GetStored(Cf::kProfiles, cluster->id);
+  if (!stored.ok()) return stored.status();
+  now.profile_stamp = stored->has_value() ? Digest(**stored) : 0;
+  if (auto hit = rendered_.Find(cluster->id);
+      hit && hit->cluster_stamp == now.cluster_stamp && hit->profile_stamp == now.profile_stamp)
+    return *hit->body;
+
+  profile::Stats stats;
+  if (stored->has_value()) {
+    auto opened = view.Open(Cf::kProfiles, cluster->id, std::move(**stored));
+    if (!opened.ok()) return opened.status();
+    if (!profile::Stats::Decode(*opened, stats)) return Status::Internal("corrupt stats value");
+  }
+  now.body = std::make_shared<const std::string>(
+      RenderProfile(*cluster, stats).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  rendered_.Put(cluster->id, now);
+  return *now.body;
 }
 
 Result<nlohmann::json> ProfileQuery::Identities(std::string_view ref) {

@@ -339,13 +339,25 @@ ReadView::ReadView(Store& store) : store_(store), snapshot_(store.db_->GetSnapsh
 ReadView::~ReadView() { store_.db_->ReleaseSnapshot(snapshot_); }
 
 Result<std::optional<std::string>> ReadView::Get(Cf cf, std::string_view key) {
+  auto stored = GetStored(cf, key);
+  if (!stored.ok() || !stored->has_value()) return stored;
+  return store_.OpenFor(cf, key, std::move(**stored));
+}
+
+Result<std::optional<std::string>> ReadView::GetStored(Cf cf, std::string_view key) {
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot_;
   std::string value;
   auto s = store_.db_->Get(ro, store_.handle(cf), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s);
-  return store_.OpenFor(cf, key, std::move(value));
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<std::string> ReadView::Open(Cf cf, std::string_view key, std::string stored) const {
+  auto opened = store_.OpenFor(cf, key, std::move(stored));
+  if (!opened.ok()) return opened.status();
+  return std::move(**opened);
 }
 
 Status ReadView::Scan(Cf cf, std::string_view prefix,

@@ -145,6 +145,14 @@ class ReadView final : public Reader {
   Status ScanFrom(Cf cf, std::string_view prefix, std::string_view start,
                   const std::function<bool(std::string_view, std::string_view)>& fn) override;
 
+  // The value as stored (sealed for sealed families), not yet opened: for a
+  // caller that keeps what it derives from a value and needs to know whether
+  // the value changed. Equal stored bytes are an equal value, and a sealed
+  // value's bytes change at every rewrite (a fresh nonce each time).
+  Result<std::optional<std::string>> GetStored(Cf cf, std::string_view key);
+  // What GetStored returned, opened as Get would have.
+  Result<std::string> Open(Cf cf, std::string_view key, std::string stored) const;
+
  private:
   Store& store_;
   const rocksdb::Snapshot* snapshot_;

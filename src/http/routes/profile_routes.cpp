@@ -19,9 +19,13 @@ Handler ReadRoute(Services& s, F&& query) {
 }  // namespace
 
 void RegisterProfileRoutes(Router& router, Services& s) {
-  router.Add("GET", "/v1/profiles/{ref}", ReadRoute(s, [&s](const Request& req) {
-               return s.profiles.Profile(req.params.at("ref"));
-             }));
+  // The hot path of a lookup: answered from rendered text (ProfileBody).
+  router.Add("GET", "/v1/profiles/{ref}", [&s](Request&& req, Responder respond) {
+    if (auto denied = Authorize(req, s.keys, auth::Scope::kRead)) return respond(std::move(*denied));
+    Result<std::string> body = s.profiles.ProfileBody(req.params.at("ref"));
+    if (!body.ok()) return respond(ErrorResponse(body.status()));
+    respond(JsonResponse(std::move(*body)));
+  });
   router.Add("GET", "/v1/profiles/{ref}/identities", ReadRoute(s, [&s](const Request& req) {
                return s.profiles.Identities(req.params.at("ref"));
              }));
