@@ -6,25 +6,13 @@
 #include "identity/component.h"
 #include "identity/snapshot_source.h"
 #include "profile/profile_writer.h"
+#include "query/match_fields.h"
 #include "seam/crypto.h"
 
 namespace seam::query {
 namespace {
 
 using store::Cf;
-
-// "first_name=exact:3.210" -> {"field","level","weight"}
-nlohmann::json FieldsJson(const std::vector<std::string>& fields) {
-  auto out = nlohmann::json::array();
-  for (const auto& f : fields) {
-    const auto eq = f.find('='), colon = f.rfind(':');
-    if (eq == std::string::npos || colon == std::string::npos || colon < eq) continue;
-    out.push_back({{"field", f.substr(0, eq)},
-                   {"level", f.substr(eq + 1, colon - eq - 1)},
-                   {"weight", std::strtod(f.c_str() + colon + 1, nullptr)}});
-  }
-  return out;
-}
 
 // Names nodes for people: identifiers by type and value, attribute nodes by
 // the identifiers of the records that carry them.
@@ -175,74 +163,6 @@ Result<nlohmann::json> IdentityViews::Explain(std::string_view ref) {
                         {"refused", std::move(refused)},
                         {"possible_matches", std::move(possible)}};
   if (over_cap) out["truncated"] = true;
-  return out;
-}
-
-Result<std::pair<std::string, std::string>> IdentityViews::ReviewPair(std::string_view id) {
-  const auto dash = id.find('-');
-  if (dash == std::string_view::npos) return Status::NotFound("review_not_found", "no such review item");
-  auto a = Unhex(id.substr(0, dash)), b = Unhex(id.substr(dash + 1));
-  if (!a || !b || identity::NodeKeyType(*a) != identity::kAttrsType || identity::NodeKeyType(*b) != identity::kAttrsType)
-    return Status::NotFound("review_not_found", "no such review item");
-  return std::make_pair(*a, *b);
-}
-
-Result<nlohmann::json> IdentityViews::Review(std::size_t limit, const std::string& cursor) {
-  if (limit < 1 || limit > 1000) return Status::Invalid("invalid_limit", "limit must be between 1 and 1000");
-  std::string start;
-  if (!cursor.empty()) {
-    auto raw = Unhex(cursor);
-    if (!raw) return Status::Invalid("invalid_cursor", "cursor is not one this server issued");
-    start = *raw;
-  }
-  auto model = models_.Active();
-  if (!model.ok()) return model.status();
-  store::ReadView view(store_);
-  identity::SnapshotSource src(view);
-  auto items = nlohmann::json::array();
-  std::string last;
-  bool more = false;
-  Status bad;
-  const std::string prefix(identity::kAttrsType);
-  Status s = view.ScanFrom(Cf::kMatches, prefix, start.empty() ? prefix : start, [&](std::string_view key, std::string_view value) {
-    const std::string node(key);
-    if (!start.empty() && node <= start) return true;
-    identity::MatchEdges edges;
-    if (!identity::MatchEdges::Decode(value, edges)) {
-      bad = Status::Internal("corrupt match edges");
-      return false;
-    }
-    for (const auto& e : edges.edges) {
-      if (!(node < e.other)) continue;
-      if (e.probability < model->lower_threshold || e.probability >= model->upper_threshold) continue;
-      auto pa = src.ProfileOf(node), pb = src.ProfileOf(e.other);
-      if (!pa.ok() || !pb.ok() || !pa->has_value() || !pb->has_value() || **pa == **pb) continue;
-      auto decisions = src.Decisions(node);
-      if (!decisions.ok()) {
-        bad = decisions.status();
-        return false;
-      }
-      bool decided = false;
-      if (*decisions)
-        for (const auto& d : (*decisions)->decisions) decided = decided || d.other == e.other;
-      if (decided) continue;
-      if (items.size() == limit) {
-        more = true;
-        return false;
-      }
-      items.push_back({{"id", Hex(node) + "-" + Hex(e.other)},
-                       {"probability", e.probability},
-                       {"score", e.total},
-                       {"profiles", {**pa, **pb}},
-                       {"fields", FieldsJson(e.fields)}});
-    }
-    last = node;
-    return true;
-  });
-  if (!s.ok()) return s;
-  if (!bad.ok()) return bad;
-  nlohmann::json out = {{"items", std::move(items)}};
-  out["next_cursor"] = more && !last.empty() ? nlohmann::json(Hex(last)) : nlohmann::json(nullptr);
   return out;
 }
 

@@ -25,10 +25,6 @@ class IdentityViews {
 
   // GET /v1/profiles/{ref}/explain
   Result<nlohmann::json> Explain(std::string_view ref);
-  // GET /v1/review: possible matches between two profiles with no decision.
-  Result<nlohmann::json> Review(std::size_t limit, const std::string& cursor);
-  // The two attribute nodes a review id names.
-  static Result<std::pair<std::string, std::string>> ReviewPair(std::string_view id);
   // GET /v1/quarantine
   Result<nlohmann::json> Quarantined(std::size_t limit);
   // The node a ref names: a type:value identifier, or the highest-priority

@@ -17,6 +17,7 @@
 #include "identity/match_training.h"
 #include "identity/model_store.h"
 #include "identity/resolver.h"
+#include "query/review_queue.h"
 #include "ingest/import_records.h"
 #include "ingest/import_service.h"
 #include "ingest/segment.h"
@@ -78,6 +79,7 @@ struct App::Impl {
   std::unique_ptr<query::ProfileQuery> profiles;
   std::unique_ptr<identity::ModelStore> models;
   std::unique_ptr<query::IdentityViews> views;
+  std::unique_ptr<query::ReviewQueue> review;
   std::mutex train_mu;  // one training or activation at a time
   std::unique_ptr<auth::KeyStore> keys;
   std::vector<auth::NewKey> generated;
@@ -219,6 +221,7 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
                                                      a.secrets.lookup, a.policy);
   a.views = std::make_unique<query::IdentityViews>(*a.store, *a.profiles, *a.models, a.policy,
                                                    static_cast<uint64_t>(c.max_block_size), c.max_component_signatures);
+  a.review = std::make_unique<query::ReviewQueue>(*a.store, *a.models);
   ingest::ImportSettings is;
   is.pos_map = c.import_pos_map;
   is.customers_map = c.import_customers_map;
@@ -243,7 +246,7 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
 
   Impl* raw = impl.get();
   a.services.reset(new http::Services{c, *a.keys, *a.segment, *a.writer, *a.profiles, *a.imports, *a.views,
-                                      *a.models, a.metrics,
+                                      *a.review, *a.models, a.metrics,
                                       [raw] { return raw->accepting.load() && !raw->store->failed(); }, WallClock,
                                       [raw](bool activate) { return raw->Train(activate); },
                                       [raw](const std::string& v) { return raw->Activate(v); }});

@@ -2,6 +2,11 @@
 // score, explain, review decisions, manual merge and split that later data
 // does not undo, quarantine and release, model snapshots, and a correction
 // that splits a profile joined by score.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "support/test_client.h"
@@ -29,9 +34,51 @@ class Matching : public ::testing::Test {
     EXPECT_EQ(r.status, 200) << ref << " " << r.body;
     return r.json().value("profile_id", "");
   }
+  // Walks GET /v1/review with `limit` per page and returns every id in the
+  // order given; `between(page)` runs after each page but the last.
+  std::vector<std::string> WalkReview(std::size_t limit, const std::function<void(int page, const std::string& cursor)>& between = {}) {
+    std::vector<std::string> ids;
+    std::string cursor;
+    for (int page = 0; page < 200; ++page) {
+      std::string target = "/v1/review?limit=" + std::to_string(limit);
+      if (!cursor.empty()) target += "&cursor=" + cursor;
+      auto r = Admin("GET", target);
+      EXPECT_EQ(r.status, 200) << r.body;
+      const auto j = r.json();
+      EXPECT_LE(j["items"].size(), limit);
+      for (const auto& item : j["items"]) ids.push_back(item["id"]);
+      if (!j["next_cursor"].is_string()) return ids;
+      cursor = j["next_cursor"];
+      if (between) between(page, cursor);
+    }
+    ADD_FAILURE() << "the review walk did not end";
+    return ids;
+  }
   TestServer server_;
   TestClient client_;
 };
+
+// Customer rows in groups of three that share a name and a city and nothing
+// else: every pair within a group is a possible match (not a match), so the
+// smallest attribute node of a group holds two pending pairs and a page can
+// end between them.
+std::string ReviewGroups(int first, int count) {
+  // Common surnames keep each pair's probability well inside the review
+  // band of the default model (0.64-0.82; [0.5, 0.95) is the band).
+  static const char* kNames[] = {"김민준", "이서준", "박지호", "김도윤", "이지우", "박서연"};
+  static const char* kCities[] = {"서울", "부산", "대구", "서울", "부산", "대구"};
+  std::string csv = "customer_id,name,city\n";
+  for (int g = first; g < first + count; ++g)
+    for (int i = 0; i < 3; ++i)
+      csv += "G" + std::to_string(g) + "-" + std::to_string(i) + "," + kNames[g] + "," + kCities[g] + "\n";
+  return csv;
+}
+
+std::map<std::string, int> Counts(const std::vector<std::string>& ids) {
+  std::map<std::string, int> n;
+  for (const auto& id : ids) n[id] += 1;
+  return n;
+}
 
 const char* kTwoRows =
     "customer_id,name,birth_date,phone,address,postal_code\n"
@@ -84,6 +131,53 @@ TEST_F(Matching, PossibleMatchesWaitForReviewAndTheDecisionHolds) {
   EXPECT_EQ(Admin("POST", "/v1/review/" + merge_id, {{"decision", "maybe"}}).status, 400);
   EXPECT_EQ(Admin("POST", "/v1/review/zz-zz", {{"decision", "merge"}}).status, 404);
   EXPECT_EQ(client_.Request("GET", "/v1/review", "", {{"Authorization", Bearer(kReadKey)}}).status, 403);
+}
+
+TEST_F(Matching, ReviewPagesListEveryItemOnceInIdOrder) {
+  ASSERT_EQ(Customers(ReviewGroups(0, 4)).status, 200);
+  const auto whole = Admin("GET", "/v1/review?limit=1000").json();
+  std::vector<std::string> all;
+  for (const auto& item : whole["items"]) all.push_back(item["id"]);
+  ASSERT_EQ(all.size(), 12u) << "three pairs per group: " << whole.dump();
+  EXPECT_TRUE(whole["next_cursor"].is_null());
+  EXPECT_TRUE(std::is_sorted(all.begin(), all.end())) << "the documented order: by id";
+  // Pages of every size, those ending between two pairs of one record
+  // included, list each item exactly once and in the same order.
+  for (std::size_t limit : {1, 2, 3, 5, 11, 12, 13}) EXPECT_EQ(WalkReview(limit), all) << "limit " << limit;
+  EXPECT_EQ(Admin("GET", "/v1/review?cursor=zz").status, 400);
+  EXPECT_EQ(Admin("GET", "/v1/review?cursor=" + all[0].substr(0, all[0].find('-'))).status, 400)
+      << "a cursor is an item id";
+  EXPECT_EQ(Admin("GET", "/v1/review?limit=0").status, 400);
+}
+
+TEST_F(Matching, ReviewPagingSkipsNothingWhenItemsAreDecidedOrAddedBetweenPages) {
+  ASSERT_EQ(Customers(ReviewGroups(0, 4)).status, 200);
+  std::vector<std::string> all;
+  const auto whole = Admin("GET", "/v1/review?limit=1000").json();
+  for (const auto& item : whole["items"]) all.push_back(item["id"]);
+  ASSERT_EQ(all.size(), 12u) << whole.dump();
+  const std::string later = all[7];  // decided before its page comes
+  std::vector<std::string> added_after;  // items added after the cursor of their time
+  const auto seen = WalkReview(2, [&](int page, const std::string& cursor) {
+    if (page == 0) {
+      // The item the cursor names is merged, one not yet listed is kept apart.
+      EXPECT_EQ(Admin("POST", "/v1/review/" + cursor, {{"decision", "merge"}}).status, 200);
+      EXPECT_EQ(Admin("POST", "/v1/review/" + later, {{"decision", "keep_apart"}}).status, 200);
+    }
+    if (page == 1) {
+      // New possible matches arrive; those past the cursor belong to this walk.
+      EXPECT_EQ(Customers(ReviewGroups(4, 1)).status, 200);
+      const auto now = Admin("GET", "/v1/review?limit=1000").json();
+      for (const auto& item : now["items"])
+        if (std::find(all.begin(), all.end(), item["id"]) == all.end() && item["id"].get<std::string>() > cursor)
+          added_after.push_back(item["id"]);
+    }
+  });
+  const auto counts = Counts(seen);
+  for (const auto& [id, n] : counts) EXPECT_EQ(n, 1) << id << " listed more than once";
+  for (const auto& id : all) EXPECT_EQ(counts.count(id), id == later ? 0u : 1u) << id;
+  for (const auto& id : added_after) EXPECT_EQ(counts.count(id), 1u) << "added past the cursor: " << id;
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
 }
 
 TEST_F(Matching, ManualMergeAndSplitAreEvidenceLaterDataDoesNotUndo) {

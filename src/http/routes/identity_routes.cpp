@@ -115,7 +115,7 @@ void RegisterIdentityRoutes(Router& router, Services& s) {
              }));
 
   router.Add("GET", "/v1/review", Admin(s, [&s](const Request& req) -> Response {
-               return Json(s.identity.Review(LimitOf(req, 50), req.query_or("cursor")));
+               return Json(s.review.Page(LimitOf(req, 50), req.query_or("cursor")));
              }));
   router.Add("POST", "/v1/review/{id}", Admin(s, [&s](const Request& req) -> Response {
                auto body = Body(req);
@@ -124,7 +124,7 @@ void RegisterIdentityRoutes(Router& router, Services& s) {
                if (decision == body->end() || !decision->is_string() ||
                    (*decision != "merge" && *decision != "keep_apart"))
                  return ErrorResponse(400, "invalid_field", "decision must be merge or keep_apart");
-               auto pair = s.identity.ReviewPair(req.params.at("id"));
+               auto pair = query::ReviewQueue::PairOf(req.params.at("id"));
                if (!pair.ok()) return ErrorResponse(pair.status());
                const bool merge = *decision == "merge";
                const Micros at = s.now();

@@ -12,6 +12,7 @@
 #include "identity/model_store.h"
 #include "query/identity_views.h"
 #include "query/profile_query.h"
+#include "query/review_queue.h"
 #include "seam/config.h"
 #include "seam/metrics.h"
 #include "seam/time.h"
@@ -26,6 +27,7 @@ struct Services {
   query::ProfileQuery& profiles;
   ingest::ImportService& imports;
   query::IdentityViews& identity;
+  query::ReviewQueue& review;  // GET /v1/review and the ids POST /v1/review/{id} takes
   identity::ModelStore& models;
   Metrics& metrics;
   std::function<bool()> ready;  // store open and writer accepting
