@@ -104,6 +104,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void ReadHeader() {
     if (closing_) return Close();
+    answered_ = false;  // a new request: nothing answered yet
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_->limits.max_header_bytes));
     // Beast would check Content-Length against the body limit as the header
@@ -149,6 +150,14 @@ class Session : public std::enable_shared_from_this<Session> {
           return;
         }
         sink_ = std::move(*selected);
+        // Beast checks a Content-Length against the body limit only as the
+        // header ends, when the limit of a streamed body is not known yet:
+        // a declared length over it is refused here, before any is read.
+        if (OverStreamLimit(parser_->content_length())) {
+          StreamEnd(false);
+          return Fail(413, "body_too_large",
+                      "the body is larger than " + std::to_string(state_->limits.max_stream_bytes) + " bytes");
+        }
         return ContinueThen([self = shared_from_this()] { self->StartStream(); });
       }
     }
@@ -195,6 +204,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // ---- streamed bodies (BodySink) ----
+
+  bool OverStreamLimit(const boost::optional<std::uint64_t>& content_length) const {
+    return state_->limits.max_stream_bytes > 0 && content_length && *content_length > state_->limits.max_stream_bytes;
+  }
 
   void StartStream() {
     const std::string encoding = Lower(parser_->get()[bhttp::field::content_encoding]);
@@ -370,6 +383,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Respond(Response r) {
+    // One answer per request. A sink told its body was cut off (OnEnd
+    // false) may still answer after the session itself did (413, 408, 415):
+    // that late answer is dropped, not written after the first.
+    if (answered_) return;
     answered_ = true;
     if (stream_parser_ && !stream_parser_->is_done()) {
       // Answered before the whole body arrived (a refused import): the rest

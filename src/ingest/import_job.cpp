@@ -60,6 +60,18 @@ std::optional<ImportReport> ImportReport::FromJson(const nlohmann::json& j) {
   }
 }
 
+ImportReport InitialReport(const ImportOptions& options) {
+  ImportReport r;
+  r.import_id = options.import_id;
+  r.kind = ImportKindName(options.kind);
+  r.started_at = options.received_at;
+  r.options = {{"format", options.ndjson ? "ndjson" : "csv"},
+               {"encoding", CharsetName(options.charset)},
+               {"map", options.mapping},
+               {"async", options.async}};
+  return r;
+}
+
 std::shared_ptr<ImportJob> ImportJob::Create(ImportOptions options, ImportDeps deps) {
   return std::shared_ptr<ImportJob>(new ImportJob(std::move(options), std::move(deps)));
 }
@@ -67,14 +79,8 @@ std::shared_ptr<ImportJob> ImportJob::Create(ImportOptions options, ImportDeps d
 ImportJob::ImportJob(ImportOptions options, ImportDeps deps)
     : options_(std::move(options)),
       deps_(std::move(deps)),
-      context_{deps_.config, deps_.normalizer, deps_.blocklist, options_.import_id, options_.received_at} {
-  report_.import_id = options_.import_id;
-  report_.kind = ImportKindName(options_.kind);
-  report_.started_at = options_.received_at;
-  report_.options = {{"format", options_.ndjson ? "ndjson" : "csv"},
-                     {"encoding", CharsetName(options_.charset)},
-                     {"map", options_.mapping},
-                     {"async", options_.async}};
+      context_{deps_.config, deps_.normalizer, deps_.blocklist, options_.import_id, options_.received_at},
+      report_(InitialReport(options_)) {
   if (options_.kind == ImportKind::kPos)
     receipts_ = std::make_unique<ReceiptAssembler>(context_, options_.max_open_receipts);
   if (options_.ndjson)
@@ -292,9 +298,27 @@ void ImportJob::OnBatchDone(const std::vector<std::pair<uint64_t, uint32_t>>& sp
   }
   std::function<void()> ready;
   if (ready_ && in_flight_ < options_.max_in_flight) ready = std::move(ready_);
+  // Progress once per stored batch — never per row: one small unsynced
+  // write next to the batch's synced commit. Not once the import failed
+  // (its final report follows) nor when this batch was the last.
+  std::optional<ImportReport> progress;
+  uint64_t version = 0;
+  if (report_.status == "running" && !(finishing_ && in_flight_ == 0)) {
+    progress = report_;
+    version = ++version_;
+  }
   MaybeComplete(lock);
   if (lock.owns_lock()) lock.unlock();
+  if (progress) SaveInOrder(*progress, version, false);
   if (ready) ready();
+}
+
+void ImportJob::SaveInOrder(const ImportReport& report, uint64_t version, bool final) {
+  if (!deps_.save) return;
+  std::lock_guard lock(save_mu_);
+  if (version < saved_version_) return;
+  saved_version_ = version;
+  deps_.save(report, final);
 }
 
 void ImportJob::MaybeComplete(std::unique_lock<std::mutex>& lock) {
@@ -303,8 +327,9 @@ void ImportJob::MaybeComplete(std::unique_lock<std::mutex>& lock) {
   report_.finished_at = deps_.now ? deps_.now() : report_.started_at;
   auto done = std::move(done_);
   ImportReport final_report = report_;
+  const uint64_t version = ++version_;
   lock.unlock();
-  if (deps_.save) deps_.save(final_report, true);
+  SaveInOrder(final_report, version, true);
   done(final_report);
 }
 

@@ -64,12 +64,17 @@ struct ImportOptions {
   bool async = false;
 };
 
+// The report of an import that has not read a row yet: its id, kind, start
+// and options, status "running".
+ImportReport InitialReport(const ImportOptions& options);
+
 struct ImportDeps {
   const Config& config;
   const Normalizer& normalizer;
   const Blocklist& blocklist;
   Writer& writer;
-  // Stores the report (progress while running, the final one at the end).
+  // Stores the report: progress after each stored batch while running
+  // (`final` false: not synced), the final report at the end (synced).
   std::function<void(const ImportReport&, bool final)> save;
   std::function<Micros()> now;  // wall clock, for the report's finished_at
 };
@@ -99,6 +104,11 @@ class ImportJob : public std::enable_shared_from_this<ImportJob> {
   void Reject(RowError error, uint32_t rows = 1);
   void OnBatchDone(const std::vector<std::pair<uint64_t, uint32_t>>& spans, WriteOutcome outcome);
   void MaybeComplete(std::unique_lock<std::mutex>& lock);
+  // Saves a report taken under mu_ as `version`, unless a later one was
+  // saved already: batches finish on the writer thread and the file on the
+  // caller's, so two saves can race, and progress must never overwrite the
+  // final report nor newer progress.
+  void SaveInOrder(const ImportReport& report, uint64_t version, bool final);
 
   ImportOptions options_;
   ImportDeps deps_;
@@ -122,6 +132,10 @@ class ImportJob : public std::enable_shared_from_this<ImportJob> {
   std::function<void()> ready_;  // waiting for a batch to finish
   bool finishing_ = false;
   std::function<void(const ImportReport&)> done_;
+  uint64_t version_ = 0;  // of the last report taken to be saved
+
+  std::mutex save_mu_;         // held while saving: orders the saves
+  uint64_t saved_version_ = 0;  // guarded by save_mu_
 };
 
 }  // namespace seam::ingest

@@ -50,8 +50,15 @@ Result<std::unique_ptr<SpoolWriter>> SpoolWriter::Create(const std::string& path
 SpoolWriter::SpoolWriter(std::string path, const Sealer& sealer, std::string import_id, int fd)
     : path_(std::move(path)), sealer_(sealer), import_id_(std::move(import_id)), fd_(fd) {}
 
-SpoolWriter::~SpoolWriter() {
+SpoolWriter::~SpoolWriter() { Discard(); }
+
+void SpoolWriter::Discard() {
+  if (kept_) return;
   if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  buffer_.clear();
+  if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
+    spdlog::warn("cannot remove the spool of abandoned upload {}: {}", import_id_, std::strerror(errno));
 }
 
 Status SpoolWriter::WriteFrame() {
@@ -71,10 +78,12 @@ Status SpoolWriter::Append(std::string_view piece) {
 }
 
 Status SpoolWriter::Close() {
+  if (kept_ || fd_ < 0) return Status::Unavailable("the import spool is closed");
   if (Status s = WriteFrame(); !s.ok()) return s;
   if (::fsync(fd_) != 0) return Status::Unavailable("cannot sync the import spool");
   ::close(fd_);
   fd_ = -1;
+  kept_ = true;
   return Status::Ok();
 }
 
@@ -163,8 +172,31 @@ void ImportService::Enqueue(ImportOptions options) {
   cv_.notify_one();
 }
 
+void ImportService::FailSpoolMissing(ImportReport report) {
+  report.status = "failed";
+  report.code = "spool_missing";
+  report.message = "the uploaded file is no longer in the import spool (import.spool_dir), so it cannot be "
+                   "imported; re-send the file (it is idempotent)";
+  report.finished_at = now_();
+  spdlog::error("import {}: its spool file is missing", report.import_id);
+  Save(report, true);
+}
+
+void ImportService::RemoveOrphanSpools(const std::set<std::string>& owned) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(settings_.spool_dir, ec)) {
+    const auto& path = entry.path();
+    if (path.extension() != ".spool" || owned.count(path.stem().string())) continue;
+    spdlog::info("removing the spool of an upload that never completed: {}", path.filename().string());
+    std::error_code rm;
+    std::filesystem::remove(path, rm);
+  }
+}
+
 Status ImportService::Resume() {
   std::vector<ImportOptions> again;
+  std::vector<ImportReport> lost;
+  std::set<std::string> owned;
   Status s = store_.ScanOne(store::Cf::kImports, "", [&](std::string_view, std::string_view value) {
     auto report = ImportReport::FromJson(nlohmann::json::parse(value, nullptr, false));
     if (!report || (report->status != "queued" && report->status != "running")) return true;
@@ -177,7 +209,11 @@ Status ImportService::Resume() {
       return true;
     }
     std::error_code ec;
-    if (!std::filesystem::exists(SpoolPath(report->import_id), ec)) return true;
+    if (!std::filesystem::exists(SpoolPath(report->import_id), ec)) {
+      lost.push_back(std::move(*report));
+      return true;
+    }
+    owned.insert(report->import_id);
     const auto& o = report->options;
     auto charset = CharsetFromName(o.value("encoding", "utf-8"));
     std::map<std::string, std::string> map;
@@ -193,6 +229,8 @@ Status ImportService::Resume() {
     return true;
   });
   if (!s.ok()) return s;
+  for (auto& r : lost) FailSpoolMissing(std::move(r));
+  RemoveOrphanSpools(owned);
   for (auto& o : again) {
     spdlog::info("resuming import {}", o.import_id);
     Enqueue(std::move(o));
@@ -218,8 +256,9 @@ void ImportService::RunLoop() {
 void ImportService::RunOne(const ImportOptions& options) {
   const std::string path = SpoolPath(options.import_id);
   std::ifstream in(path, std::ios::binary);
+  if (!in.good()) return FailSpoolMissing(InitialReport(options));
   auto job = Start(options);
-  bool complete = in.good();
+  bool complete = true;
   uint64_t index = 0;
   while (complete) {
     char header[4];

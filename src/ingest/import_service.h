@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -28,15 +29,21 @@ struct ImportSettings {
 };
 
 // Collects an async upload into the spool: sealed frames, so the data dir
-// never holds a customer file in clear.
+// never holds a customer file in clear. Until Close() succeeds the file is
+// the upload's own: an upload that fails or is abandoned — the client gone,
+// the body over the limit, the server stopping — removes it (Discard, or
+// the destructor), so nothing is left that no import will ever read.
 class SpoolWriter {
  public:
   static Result<std::unique_ptr<SpoolWriter>> Create(const std::string& path, const Sealer& sealer,
                                                      std::string import_id);
   Status Append(std::string_view piece);
-  // Writes what is buffered and syncs the file: after this the upload is safe.
+  // Writes what is buffered and syncs the file: after this the upload is
+  // safe and the file belongs to the import queue (deleted once imported).
   Status Close();
-  ~SpoolWriter();
+  // Closes and removes the file: this upload will never be imported.
+  void Discard();
+  ~SpoolWriter();  // Discard() unless Close() succeeded
 
  private:
   SpoolWriter(std::string path, const Sealer& sealer, std::string import_id, int fd);
@@ -45,6 +52,7 @@ class SpoolWriter {
   const Sealer& sealer_;
   std::string import_id_;
   int fd_;
+  bool kept_ = false;  // Close() succeeded: the queue owns the file now
   std::string buffer_;
   uint64_t frames_ = 0;
 };
@@ -64,7 +72,9 @@ class ImportService {
   // Async: the spool the upload is written to, then Enqueue once it is closed.
   Result<std::unique_ptr<SpoolWriter>> OpenSpool(const std::string& import_id);
   void Enqueue(ImportOptions options);
-  // Re-queues async imports a restart interrupted. Call once at start.
+  // Re-queues async imports a restart interrupted, fails those whose spool
+  // is gone, and removes spool files no queued import owns (uploads a crash
+  // cut off). Call once at start, before any request is served.
   Status Resume();
   void Stop();
 
@@ -74,6 +84,10 @@ class ImportService {
 
  private:
   std::string SpoolPath(const std::string& import_id) const;
+  // Ends an import that cannot start because its spool is missing: failed,
+  // with code spool_missing, so its id does not stay "queued" for ever.
+  void FailSpoolMissing(ImportReport report);
+  void RemoveOrphanSpools(const std::set<std::string>& owned);
   void RunLoop();
   void RunOne(const ImportOptions& options);
 

@@ -47,12 +47,14 @@ class TrackedFile final : public rocksdb::FSWritableFileOwnerWrapper {
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
     if (fs_.dead()) return PowerIsOff();
+    fs_.BeforeSync(path_);
     auto s = target()->Sync(o, dbg);
     if (s.ok()) fs_.OnSync(path_);
     return s;
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
     if (fs_.dead()) return PowerIsOff();
+    fs_.BeforeSync(path_);
     auto s = target()->Fsync(o, dbg);
     if (s.ok()) fs_.OnSync(path_);
     return s;
@@ -153,6 +155,32 @@ rocksdb::IOStatus FaultInjectionFs::DeleteFile(const std::string& f, const rocks
 void FaultInjectionFs::OnAppend(const std::string& path, uint64_t new_size) {
   std::lock_guard lock(mu_);
   files_[path].size = new_size;
+}
+
+void FaultInjectionFs::HoldSyncsAfter(int pass) {
+  std::lock_guard lock(hold_mu_);
+  holding_ = true;
+  pass_ = pass;
+}
+
+void FaultInjectionFs::ReleaseSyncs() {
+  {
+    std::lock_guard lock(hold_mu_);
+    holding_ = false;
+  }
+  released_.notify_all();
+}
+
+void FaultInjectionFs::BeforeSync(const std::string& path) {
+  // Only the write-ahead log ("NNNNNN.log"): what one commit syncs.
+  if (path.size() < 4 || path.compare(path.size() - 4, 4, ".log") != 0) return;
+  std::unique_lock lock(hold_mu_);
+  if (!holding_) return;
+  if (pass_ > 0) {
+    --pass_;
+    return;
+  }
+  released_.wait(lock, [&] { return !holding_; });
 }
 
 void FaultInjectionFs::OnSync(const std::string& path) {

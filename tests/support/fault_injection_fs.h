@@ -10,6 +10,7 @@
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,8 +44,16 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
   // Copies `dir` into `out` as it would be after the power loss.
   void CopySyncedState(const std::string& dir, const std::string& out);
 
+  // Holds syncs of the write-ahead log: the next `pass` go through, later
+  // ones wait until ReleaseSyncs(). The single writer syncs once per commit,
+  // so this stops it between two commits, at a point the test chose, while
+  // readers (which never wait for a sync) look at what is visible then.
+  void HoldSyncsAfter(int pass);
+  void ReleaseSyncs();
+
   // Called by the file wrappers.
   void OnAppend(const std::string& path, uint64_t new_size);
+  void BeforeSync(const std::string& path);
   void OnSync(const std::string& path);
 
  private:
@@ -55,6 +64,24 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
   std::mutex mu_;  // guards files_
   std::map<std::string, FileState> files_;
   std::atomic<bool> dead_{false};
+  std::mutex hold_mu_;  // guards holding_, pass_
+  std::condition_variable released_;
+  bool holding_ = false;
+  int pass_ = 0;
+};
+
+// Holds WAL syncs for a scope; released on destruction, so a failed
+// assertion cannot leave the server's writer blocked at shutdown.
+class SyncHold {
+ public:
+  SyncHold(FaultInjectionFs& fs, int pass) : fs_(fs) { fs_.HoldSyncsAfter(pass); }
+  ~SyncHold() { fs_.ReleaseSyncs(); }
+  SyncHold(const SyncHold&) = delete;
+  SyncHold& operator=(const SyncHold&) = delete;
+  void Release() { fs_.ReleaseSyncs(); }
+
+ private:
+  FaultInjectionFs& fs_;
 };
 
 // An Env over the fault-injecting file system, for DBOptions::env.

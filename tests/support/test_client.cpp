@@ -88,6 +88,25 @@ std::string RawExchange(uint16_t port, const std::string& bytes, std::chrono::mi
   return out;
 }
 
+struct RawConnection::Socket {
+  asio::io_context io;
+  tcp::socket socket{io};
+};
+
+RawConnection::RawConnection(uint16_t port) : socket_(std::make_unique<Socket>()) {
+  socket_->socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+}
+
+RawConnection::~RawConnection() { Close(); }
+
+void RawConnection::Send(const std::string& bytes) { asio::write(socket_->socket, asio::buffer(bytes)); }
+
+void RawConnection::Close() {
+  boost::system::error_code ec;
+  socket_->socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket_->socket.close(ec);
+}
+
 std::string Gzip(std::string_view data) {
   z_stream zs{};
   deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY);

@@ -38,6 +38,20 @@ class TestClient {
 // the server closes or `wait` passes.
 std::string RawExchange(uint16_t port, const std::string& bytes, std::chrono::milliseconds wait);
 
+// A raw connection the test closes when it chooses: a client that hangs up
+// in the middle of a request.
+class RawConnection {
+ public:
+  explicit RawConnection(uint16_t port);
+  ~RawConnection();
+  void Send(const std::string& bytes);
+  void Close();
+
+ private:
+  struct Socket;
+  std::unique_ptr<Socket> socket_;
+};
+
 // gzip framing (zlib, windowBits 31).
 std::string Gzip(std::string_view data);
 

@@ -80,6 +80,9 @@ class ImportSink final : public BodySink {
 };
 
 // ?async=true: the body goes to the encrypted spool; 202 once it is synced.
+// The import id is issued only with that 202, so an upload that fails or is
+// cut off before it has nothing to report: its spool file is removed and no
+// report is stored.
 class SpoolSink final : public BodySink {
  public:
   SpoolSink(ingest::ImportService& imports, ingest::ImportOptions options,
@@ -88,27 +91,22 @@ class SpoolSink final : public BodySink {
 
   void OnData(std::string_view piece, std::function<void()> resume) override {
     if (done_) return;
-    if (Status s = spool_->Append(piece); !s.ok()) {
-      done_ = true;
-      return respond_(ErrorResponse(s));
-    }
+    if (Status s = spool_->Append(piece); !s.ok()) return Refuse(s);
     resume();
   }
 
   void OnEnd(bool complete) override {
     if (done_) return;
     done_ = true;
-    if (!complete) return;  // the client went away: nothing was promised
-    if (Status s = spool_->Close(); !s.ok()) return respond_(ErrorResponse(s));
-    ingest::ImportReport queued;
-    queued.import_id = options_.import_id;
-    queued.kind = ingest::ImportKindName(options_.kind);
+    if (!complete) {
+      // The client went away, or the session refused the body (413, 408):
+      // nothing was promised. Answering still releases the session the
+      // Responder holds (a session already answered drops this one).
+      return Refuse(Status::Invalid("upload_incomplete", "the upload ended before the file did; nothing was queued"));
+    }
+    if (Status s = spool_->Close(); !s.ok()) return Refuse(s);
+    ingest::ImportReport queued = ingest::InitialReport(options_);
     queued.status = "queued";
-    queued.started_at = options_.received_at;
-    queued.options = {{"format", options_.ndjson ? "ndjson" : "csv"},
-                      {"encoding", ingest::CharsetName(options_.charset)},
-                      {"map", options_.mapping},
-                      {"async", true}};
     imports_.Save(queued, true);
     imports_.Enqueue(options_);
     nlohmann::json body = {{"import_id", options_.import_id},
@@ -118,6 +116,12 @@ class SpoolSink final : public BodySink {
   }
 
  private:
+  void Refuse(const Status& s) {
+    done_ = true;
+    spool_->Discard();
+    respond_(ErrorResponse(s));
+  }
+
   ingest::ImportService& imports_;
   ingest::ImportOptions options_;
   std::unique_ptr<ingest::SpoolWriter> spool_;
