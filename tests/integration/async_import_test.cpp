@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -84,6 +85,19 @@ class ReportWatch {
   uint64_t file_rows_;
   std::map<std::string, uint64_t> last_;
 };
+
+// Polls an import's report until it has finished, checking each one seen;
+// the last report, or nullopt when it never finished.
+std::optional<nlohmann::json> PollUntilFinished(TestClient& client, const std::string& id, ReportWatch& watch) {
+  nlohmann::json report;
+  if (!Eventually([&] {
+        report = Report(client, id);
+        watch.Saw(report);
+        return Finished(report);
+      }))
+    return std::nullopt;
+  return report;
+}
 
 class AsyncImport : public ::testing::Test {
  protected:
@@ -225,11 +239,9 @@ TEST(AsyncImportProgress, ARunningImportReportsTheBatchesStoredSoFar) {
   EXPECT_TRUE(report["finished_at"].is_null());
 
   hold.Release();
-  ASSERT_TRUE(Eventually([&] {
-    report = Report(client, id);
-    watch.Saw(report);
-    return Finished(report);
-  }));
+  auto finished = PollUntilFinished(client, id, watch);
+  ASSERT_TRUE(finished);
+  report = *finished;
   EXPECT_EQ(report["status"], "done") << report.dump();
   EXPECT_EQ(report["rows"], kRows);
   EXPECT_EQ(report["accepted"], kRows);
@@ -248,12 +260,9 @@ TEST(AsyncImportProgress, PollingAnUnheldImportSeesConsistentReports) {
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string id = r.json()["import_id"];
   ReportWatch watch(kRows);
-  nlohmann::json report;
-  ASSERT_TRUE(Eventually([&] {
-    report = Report(client, id);
-    watch.Saw(report);
-    return Finished(report);
-  }));
+  auto finished = PollUntilFinished(client, id, watch);
+  ASSERT_TRUE(finished);
+  const nlohmann::json& report = *finished;
   EXPECT_EQ(report["status"], "done") << report.dump();
   EXPECT_EQ(report["rows"], kRows);
   EXPECT_EQ(report["accepted"], kRows);
