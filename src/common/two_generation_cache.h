@@ -20,6 +20,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/string_hash.h"
+
 namespace seam {
 
 template <typename V>
@@ -34,13 +36,13 @@ class TwoGenerationCache {
   std::optional<V> Find(std::string_view key) {
     Shard& shard = ShardFor(key);
     std::lock_guard lock(shard.mu);
-    const std::string k(key);
-    if (auto it = shard.current.find(k); it != shard.current.end()) return it->second;
-    auto it = shard.previous.find(k);
+    if (auto it = shard.current.find(key); it != shard.current.end()) return it->second;
+    auto it = shard.previous.find(key);
     if (it == shard.previous.end()) return std::nullopt;
-    V v = std::move(it->second);
-    shard.previous.erase(it);
-    InsertLocked(shard, k, v);
+    // Promoted: the map node (and its key) moves to the current generation.
+    auto node = shard.previous.extract(it);
+    V v = node.mapped();
+    InsertLocked(shard, std::move(node.key()), std::move(node.mapped()));
     return v;
   }
 
@@ -54,13 +56,13 @@ class TwoGenerationCache {
   static constexpr std::size_t kShards = 16;
   struct Shard {
     std::mutex mu;
-    std::unordered_map<std::string, V> current, previous;
+    std::unordered_map<std::string, V, StringHash, std::equal_to<>> current, previous;
     std::size_t current_cost = 0;
   };
 
   Shard& ShardFor(std::string_view key) { return shards_[std::hash<std::string_view>{}(key) % kShards]; }
 
-  void InsertLocked(Shard& shard, const std::string& key, V value) {
+  void InsertLocked(Shard& shard, std::string key, V value) {
     const std::size_t cost = cost_(key, value);
     if (cost > per_shard_) return;  // would evict everything for one entry
     if (auto it = shard.current.find(key); it != shard.current.end()) {
@@ -72,7 +74,7 @@ class TwoGenerationCache {
       shard.current_cost = 0;
     }
     shard.previous.erase(key);  // a stale copy must not be promoted later
-    shard.current.emplace(key, std::move(value));
+    shard.current.emplace(std::move(key), std::move(value));
     shard.current_cost += cost;
   }
 

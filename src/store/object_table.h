@@ -22,16 +22,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/string_hash.h"
 #include "seam/status.h"
 #include "store/store.h"
 
 namespace seam::store {
-
-// Lets unordered maps keyed by std::string be searched with a string_view.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 // T needs `std::string Encode() const` and `static bool Decode(std::string_view, T&)`.
 template <typename T>
