@@ -70,7 +70,8 @@ TEST(Config, MistakesFailLoudly) {
   EXPECT_FALSE(LoadConfig(bad_format).ok());
   // Values a typo would otherwise turn into a silent change of behaviour.
   for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"SEAM_LOG_LEVEL", "verbose"}, {"SEAM_STORE_COMPRESSION", "lz5"}, {"SEAM_NORMALIZE_TIME_ZONE", "Asia/Seul"}}) {
+           {"SEAM_LOG_LEVEL", "verbose"}, {"SEAM_STORE_COMPRESSION", "lz5"}, {"SEAM_NORMALIZE_TIME_ZONE", "Asia/Seul"},
+           {"SEAM_PROFILE_RENDER_CACHE_MB", "-1"}}) {
     ConfigSources bad;
     bad.env = {{name, value}};
     auto loaded = LoadConfig(bad);
@@ -80,7 +81,8 @@ TEST(Config, MistakesFailLoudly) {
     }
   }
   ConfigSources good;
-  good.env = {{"SEAM_LOG_LEVEL", "debug"}, {"SEAM_STORE_COMPRESSION", "zstd"}, {"SEAM_NORMALIZE_TIME_ZONE", "Europe/Berlin"}};
+  good.env = {{"SEAM_LOG_LEVEL", "debug"}, {"SEAM_STORE_COMPRESSION", "zstd"}, {"SEAM_NORMALIZE_TIME_ZONE", "Europe/Berlin"},
+              {"SEAM_PROFILE_RENDER_CACHE_MB", "0"}};
   EXPECT_TRUE(LoadConfig(good).ok());
   ConfigSources missing;
   missing.file = (dir / "nope.json").string();
