@@ -13,29 +13,84 @@ using store::Cf;
 
 Status Unknown() { return Status::NotFound("profile_not_found", "no profile for that reference"); }
 
-std::uint64_t Digest(std::string_view bytes) { return std::hash<std::string_view>{}(bytes); }
+// A reader that notes the keys read through it, so that what is derived
+// from them can be kept for as long as none of them changes.
+class RecordingReader final : public store::Reader {
+ public:
+  RecordingReader(store::Reader& inner, std::vector<store::ChangeClock::Token>& read)
+      : inner_(inner), read_(read) {}
+  Result<std::optional<std::string>> Get(Cf cf, std::string_view key) override {
+    read_.push_back(store::ChangeClock::TokenOf(key));
+    return inner_.Get(cf, key);
+  }
+  // A scan depends on keys it did not see (one added later in its range):
+  // what is derived from one is not kept.
+  Status Scan(Cf cf, std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    scanned_ = true;
+    return inner_.Scan(cf, prefix, fn);
+  }
+  Status ScanFrom(Cf cf, std::string_view prefix, std::string_view start,
+                  const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    scanned_ = true;
+    return inner_.ScanFrom(cf, prefix, start, fn);
+  }
+  bool scanned() const { return scanned_; }
 
-// Clusters are not sealed, so Get returns their stored bytes as they are.
-Result<identity::Cluster> LoadCluster(store::Reader& r, std::string_view id, std::uint64_t* stamp) {
+ private:
+  store::Reader& inner_;
+  std::vector<store::ChangeClock::Token>& read_;
+  bool scanned_ = false;
+};
+
+Result<identity::Cluster> LoadCluster(store::Reader& r, std::string_view id) {
   auto v = r.Get(Cf::kClusters, id);
   if (!v.ok()) return v.status();
   if (!v->has_value()) return Unknown();
   identity::Cluster c;
   if (!identity::Cluster::Decode(**v, c)) return Status::Internal("corrupt cluster value");
-  if (stamp != nullptr) *stamp = Digest(**v);
   return c;
 }
 
-Result<identity::Cluster> ClusterOfNode(store::Reader& r, std::string_view node_key, std::uint64_t* stamp) {
+Result<std::string> ProfileIdOfLinkedNode(store::Reader& r, std::string_view node_key) {
   auto pid = r.Get(Cf::kNodeProfile, node_key);
   if (!pid.ok()) return pid.status();
   if (!pid->has_value()) return Unknown();
-  return LoadCluster(r, **pid, stamp);
+  return std::move(**pid);
+}
+
+Result<identity::Cluster> ClusterOfNode(store::Reader& r, std::string_view node_key) {
+  auto pid = ProfileIdOfLinkedNode(r, node_key);
+  if (!pid.ok()) return pid.status();
+  return LoadCluster(r, *pid);
+}
+
+// Keeps what was derived from the keys `reader` read, unless it scanned.
+template <typename V>
+void Keep(TwoGenerationCache<V>& cache, std::string_view key, V value, const RecordingReader& reader) {
+  if (reader.scanned()) return;
+  std::sort(value.read.begin(), value.read.end());
+  value.read.erase(std::unique(value.read.begin(), value.read.end()), value.read.end());
+  cache.Put(key, std::move(value));
 }
 
 // What a rendering costs against the cache's byte budget: the body, the key
-// twice (map node and shard bookkeeping) and the allocations around them.
-std::size_t RenderedCost(std::string_view key, std::size_t body_bytes) { return 2 * key.size() + body_bytes + 128; }
+// twice (map node and shard bookkeeping), the keys it was read from and the
+// allocations around them.
+std::size_t RenderedCost(std::string_view key, std::size_t body_bytes, std::size_t read) {
+  return 2 * key.size() + body_bytes + read * sizeof(store::ChangeClock::Token) + 160;
+}
+
+struct SplitRef {
+  std::string_view type, value;
+};
+
+Result<SplitRef> Split(std::string_view ref) {
+  const auto colon = ref.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == ref.size())
+    return Status::Invalid("invalid_ref", "a profile reference is type:value, e.g. email:jane@example.com");
+  return SplitRef{ref.substr(0, colon), ref.substr(colon + 1)};
+}
 
 }  // namespace
 
@@ -48,8 +103,12 @@ ProfileQuery::ProfileQuery(store::Store& store, const Config& config, const Norm
       blocklist_(blocklist),
       lookup_key_(lookup_key),
       policy_(policy),
-      rendered_(static_cast<std::size_t>(config.render_cache_mb) << 20, [](std::string_view key, const Rendered& r) {
-        return RenderedCost(key, r.body ? r.body->size() : 0);
+      rendered_(static_cast<std::size_t>(config.render_cache_mb) << 20,
+                [](std::string_view key, const Rendered& r) {
+                  return RenderedCost(key, r.body ? r.body->size() : 0, r.read.size());
+                }),
+      resolved_(static_cast<std::size_t>(config.render_cache_mb) << 18, [](std::string_view key, const Resolved& r) {
+        return RenderedCost(key, r.profile_id.size(), r.read.size());
       }) {}
 
 Result<std::string> ProfileQuery::NodeKeyForRef(std::string_view type, std::string_view value) const {
@@ -63,33 +122,41 @@ Result<std::string> ProfileQuery::NodeKeyForRef(std::string_view type, std::stri
   return identity::MakeNodeKey(lookup_key_, type, *norm);
 }
 
-Result<identity::Cluster> ProfileQuery::Find(store::Reader& reader, std::string_view ref,
-                                             std::uint64_t* cluster_stamp) {
-  const auto colon = ref.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == ref.size())
-    return Status::Invalid("invalid_ref", "a profile reference is type:value, e.g. email:jane@example.com");
-  const std::string_view type = ref.substr(0, colon), value = ref.substr(colon + 1);
-
-  if (type == "profile_id") {
-    auto direct = LoadCluster(reader, value, cluster_stamp);
-    if (direct.ok() || direct.status().code() != Code::kNotFound) return direct;
-    // A retired id resolves through what it was derived from (SPEC §5).
-    auto origin = reader.Get(Cf::kIdOrigins, value);
-    if (!origin.ok()) return origin.status();
-    if (!origin->has_value() || (*origin)->empty()) return Unknown();
-    const std::string& o = **origin;
-    if (o[0] == 'n') return ClusterOfNode(reader, std::string_view(o).substr(1), cluster_stamp);
-    auto sig_value = reader.Get(Cf::kSigs, std::string_view(o).substr(1));
-    if (!sig_value.ok()) return sig_value.status();
-    identity::SigInfo sig;
-    if (!sig_value->has_value() || !identity::SigInfo::Decode(**sig_value, sig)) return Unknown();
-    return ClusterOfNode(reader, identity::AnchorOf(sig, policy_), cluster_stamp);
-  }
-  auto node = NodeKeyForRef(type, value);
+Result<identity::Cluster> ProfileQuery::Find(store::Reader& reader, std::string_view ref) {
+  auto split = Split(ref);
+  if (!split.ok()) return split.status();
+  if (split->type == "profile_id") return FindById(reader, split->value);
+  auto node = NodeKeyForRef(split->type, split->value);
   if (!node.ok()) return node.status();
+  return FindByNode(reader, *node);
+}
+
+Result<identity::Cluster> ProfileQuery::FindById(store::Reader& reader, std::string_view id) const {
+  auto direct = LoadCluster(reader, id);
+  if (direct.ok() || direct.status().code() != Code::kNotFound) return direct;
+  // A retired id resolves through what it was derived from (SPEC §5).
+  auto origin = reader.Get(Cf::kIdOrigins, id);
+  if (!origin.ok()) return origin.status();
+  if (!origin->has_value() || (*origin)->empty()) return Unknown();
+  const std::string& o = **origin;
+  if (o[0] == 'n') return ClusterOfNode(reader, std::string_view(o).substr(1));
+  auto sig_value = reader.Get(Cf::kSigs, std::string_view(o).substr(1));
+  if (!sig_value.ok()) return sig_value.status();
+  identity::SigInfo sig;
+  if (!sig_value->has_value() || !identity::SigInfo::Decode(**sig_value, sig)) return Unknown();
+  return ClusterOfNode(reader, identity::AnchorOf(sig, policy_));
+}
+
+Result<identity::Cluster> ProfileQuery::FindByNode(store::Reader& reader, std::string_view node) const {
+  auto id = ProfileIdOfNode(reader, node);
+  if (!id.ok()) return id.status();
+  return LoadCluster(reader, *id);
+}
+
+Result<std::string> ProfileQuery::ProfileIdOfNode(store::Reader& reader, std::string_view node) const {
   // A quarantined value links nothing, so it is no key either (SPEC §6):
   // answering with the value's own leftover profile would look like a person.
-  auto guard_value = reader.Get(Cf::kGuards, *node);
+  auto guard_value = reader.Get(Cf::kGuards, node);
   if (!guard_value.ok()) return guard_value.status();
   if (guard_value->has_value()) {
     identity::NodeGuard guard;
@@ -98,7 +165,7 @@ Result<identity::Cluster> ProfileQuery::Find(store::Reader& reader, std::string_
                               "that value was seen with too many different people and is quarantined: it "
                               "identifies no profile until an admin releases it (DELETE /v1/quarantine/{ref})");
   }
-  return ClusterOfNode(reader, *node, cluster_stamp);
+  return ProfileIdOfLinkedNode(reader, node);
 }
 
 nlohmann::json ProfileQuery::RenderIdentities(const identity::Cluster& c, const profile::Stats& stats) const {
@@ -148,27 +215,58 @@ Result<nlohmann::json> ProfileQuery::Profile(std::string_view ref) {
 }
 
 Result<std::string> ProfileQuery::ProfileBody(std::string_view ref) {
-  store::ReadView view(store_);
-  Rendered now;
-  auto cluster = Find(view, ref, &now.cluster_stamp);
-  if (!cluster.ok()) return cluster.status();
-  auto stored = view.GetStored(Cf::kProfiles, cluster->id);
-  if (!stored.ok()) return stored.status();
-  now.profile_stamp = stored->has_value() ? Digest(**stored) : 0;
-  if (auto hit = rendered_.Find(cluster->id);
-      hit && hit->cluster_stamp == now.cluster_stamp && hit->profile_stamp == now.profile_stamp)
-    return *hit->body;
-
-  profile::Stats stats;
-  if (stored->has_value()) {
-    auto opened = view.Open(Cf::kProfiles, cluster->id, std::move(**stored));
-    if (!opened.ok()) return opened.status();
-    if (!profile::Stats::Decode(*opened, stats)) return Status::Internal("corrupt stats value");
+  auto split = Split(ref);
+  if (!split.ok()) return split.status();
+  const store::ChangeClock& clock = store_.changes();
+  if (split->type == "profile_id") {
+    // Kept under the id as given: a retired id's answer depends on the
+    // redirect it was read through, which the keys read record too.
+    return Rendering("p" + std::string(split->value),
+                     [&](store::Reader& reader) { return FindById(reader, split->value); });
   }
+  auto node = NodeKeyForRef(split->type, split->value);
+  if (!node.ok()) return node.status();
+  // Which profile the identifier names is kept apart from the profile's
+  // rendering: every event rewrites the profile, rarely the identifier's
+  // link to it, and all identifiers of a profile share its rendering.
+  std::string id;
+  if (auto hit = resolved_.Find(*node); hit && clock.UnchangedSince(hit->read, hit->as_of)) {
+    id = hit->profile_id;
+  } else {
+    Resolved now;
+    now.as_of = clock.Now();  // before the snapshot is taken (change_clock.h)
+    store::ReadView view(store_);
+    RecordingReader reader(view, now.read);
+    auto found = ProfileIdOfNode(reader, *node);
+    if (!found.ok()) return found.status();
+    id = now.profile_id = std::move(*found);
+    Keep(resolved_, *node, std::move(now), reader);
+  }
+  auto body = Rendering("p" + id, [&](store::Reader& reader) { return LoadCluster(reader, id); });
+  // The profile went (merged away) between the two reads: resolve afresh.
+  if (!body.ok() && body.status().code() == Code::kNotFound)
+    return Rendering("p" + id, [&](store::Reader& reader) { return FindByNode(reader, *node); }, false);
+  return body;
+}
+
+Result<std::string> ProfileQuery::Rendering(
+    const std::string& key, const std::function<Result<identity::Cluster>(store::Reader&)>& find, bool keep) {
+  const store::ChangeClock& clock = store_.changes();
+  if (keep)
+    if (auto hit = rendered_.Find(key); hit && clock.UnchangedSince(hit->read, hit->as_of)) return *hit->body;
+  Rendered now;
+  now.as_of = clock.Now();  // before the snapshot is taken (change_clock.h)
+  store::ReadView view(store_);
+  RecordingReader reader(view, now.read);
+  auto cluster = find(reader);
+  if (!cluster.ok()) return cluster.status();
+  auto stats = profile::LoadStats(reader, Cf::kProfiles, cluster->id);
+  if (!stats.ok()) return stats.status();
   now.body = std::make_shared<const std::string>(
-      RenderProfile(*cluster, stats).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  rendered_.Put(cluster->id, now);
-  return *now.body;
+      RenderProfile(*cluster, *stats).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  std::string body = *now.body;
+  if (keep) Keep(rendered_, key, std::move(now), reader);
+  return body;
 }
 
 Result<nlohmann::json> ProfileQuery::Identities(std::string_view ref) {

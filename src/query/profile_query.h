@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,9 +37,9 @@ class ProfileQuery {
 
   Result<nlohmann::json> Profile(std::string_view ref);
   // Profile(ref) as the JSON text GET /v1/profiles/{ref} answers. Recently
-  // read profiles are kept rendered, each with stamps of the stored cluster
-  // and profile it came from; a read that finds both unchanged answers
-  // without decoding or rendering (about half of a lookup's work).
+  // read profiles are kept rendered, with the keys they were read from; a
+  // read finds one exact while the store's change clock shows none of those
+  // keys written since, and answers it without reading the store at all.
   Result<std::string> ProfileBody(std::string_view ref);
   Result<nlohmann::json> Identities(std::string_view ref);
   Result<nlohmann::json> Traits(std::string_view ref);
@@ -48,16 +50,30 @@ class ProfileQuery {
 
   // The profile a ref names (type:value, profile_id:..., record keys such
   // as customer_id:...), read through `reader`.
-  // When `cluster_stamp` is given it receives a digest of the cluster's
-  // stored bytes.
-  Result<identity::Cluster> Find(store::Reader& reader, std::string_view ref,
-                                 std::uint64_t* cluster_stamp = nullptr);
+  Result<identity::Cluster> Find(store::Reader& reader, std::string_view ref);
 
  private:
   struct Rendered {
-    std::uint64_t cluster_stamp = 0, profile_stamp = 0;
+    std::uint64_t as_of = 0;                   // the change clock before it was read
+    std::vector<store::ChangeClock::Token> read;  // the keys it was read from
     std::shared_ptr<const std::string> body;
   };
+
+  struct Resolved {
+    std::uint64_t as_of = 0;
+    std::vector<store::ChangeClock::Token> read;
+    std::string profile_id;  // what an identifier's node key names
+  };
+
+  Result<identity::Cluster> FindById(store::Reader& reader, std::string_view id) const;
+  Result<identity::Cluster> FindByNode(store::Reader& reader, std::string_view node) const;
+  // The profile id an identifier's node key names (not quarantined).
+  Result<std::string> ProfileIdOfNode(store::Reader& reader, std::string_view node) const;
+  // The rendered profile `find` reads, kept under `key` (when `keep`) with
+  // the keys it was read from.
+  Result<std::string> Rendering(const std::string& key,
+                                const std::function<Result<identity::Cluster>(store::Reader&)>& find,
+                                bool keep = true);
 
   nlohmann::json RenderIdentities(const identity::Cluster& c, const profile::Stats& stats) const;
   nlohmann::json RenderProfile(const identity::Cluster& c, const profile::Stats& stats) const;
@@ -68,7 +84,8 @@ class ProfileQuery {
   const ingest::Blocklist& blocklist_;
   const Key256& lookup_key_;
   const identity::LinkPolicy& policy_;
-  TwoGenerationCache<Rendered> rendered_;  // profile id -> its last rendering
+  TwoGenerationCache<Rendered> rendered_;  // "p" profile id -> its last rendering
+  TwoGenerationCache<Resolved> resolved_;  // identifier's node key -> the profile id it names
 };
 
 }  // namespace seam::query

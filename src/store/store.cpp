@@ -211,6 +211,7 @@ Status Store::PutOne(Cf cf, std::string_view key, std::string_view value, bool s
   const std::string stored = SealFor(cf, key, value);
   auto s = db_->Put(wo, handle(cf), rocksdb::Slice(key.data(), key.size()), stored);
   if (!s.ok()) failed_ = true;
+  if (s.ok()) changes_.Stamp(std::array<std::string_view, 1>{key});
   return FromRocks(s);
 }
 
@@ -237,15 +238,19 @@ Status Store::PutMeta(std::string_view key, std::string_view value, bool sync) {
   if (failed_) return Status::Unavailable("store failed a write earlier; restart to recover");
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  return FromRocks(db_->Put(wo, handle(Cf::kMeta), rocksdb::Slice(key.data(), key.size()),
-                            rocksdb::Slice(value.data(), value.size())));
+  auto s = db_->Put(wo, handle(Cf::kMeta), rocksdb::Slice(key.data(), key.size()),
+                    rocksdb::Slice(value.data(), value.size()));
+  if (s.ok()) changes_.Stamp(std::array<std::string_view, 1>{key});
+  return FromRocks(s);
 }
 
 Status Store::DeleteMeta(std::string_view key, bool sync) {
   if (failed_) return Status::Unavailable("store failed a write earlier; restart to recover");
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  return FromRocks(db_->Delete(wo, handle(Cf::kMeta), rocksdb::Slice(key.data(), key.size())));
+  auto s = db_->Delete(wo, handle(Cf::kMeta), rocksdb::Slice(key.data(), key.size()));
+  if (s.ok()) changes_.Stamp(std::array<std::string_view, 1>{key});
+  return FromRocks(s);
 }
 
 Status Store::ScanMeta(std::string_view prefix,
@@ -297,11 +302,19 @@ Status Batch::Commit(bool sync) {
     else
       batch.Put(store_.handle(op.cf), key, rocksdb::Slice(op.value.data(), op.value.size())).PermitUncheckedError();
   }
-  Clear();
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   auto s = store_.db_->Write(wo, &batch);
   if (!s.ok()) store_.failed_ = true;
+  // Visible now, and not yet acknowledged to anyone: readers' kept results
+  // that read these keys stop being exact from here (change_clock.h).
+  if (s.ok()) {
+    std::vector<std::string_view> keys;
+    keys.reserve(ops_.size());
+    for (const auto& op : ops_) keys.emplace_back(op.key);
+    store_.changes_.Stamp(keys);
+  }
+  Clear();
   return FromRocks(s);
 }
 
@@ -339,25 +352,13 @@ ReadView::ReadView(Store& store) : store_(store), snapshot_(store.db_->GetSnapsh
 ReadView::~ReadView() { store_.db_->ReleaseSnapshot(snapshot_); }
 
 Result<std::optional<std::string>> ReadView::Get(Cf cf, std::string_view key) {
-  auto stored = GetStored(cf, key);
-  if (!stored.ok() || !stored->has_value()) return stored;
-  return store_.OpenFor(cf, key, std::move(**stored));
-}
-
-Result<std::optional<std::string>> ReadView::GetStored(Cf cf, std::string_view key) {
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot_;
   std::string value;
   auto s = store_.db_->Get(ro, store_.handle(cf), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s);
-  return std::optional<std::string>(std::move(value));
-}
-
-Result<std::string> ReadView::Open(Cf cf, std::string_view key, std::string stored) const {
-  auto opened = store_.OpenFor(cf, key, std::move(stored));
-  if (!opened.ok()) return opened.status();
-  return std::move(**opened);
+  return store_.OpenFor(cf, key, std::move(value));
 }
 
 Status ReadView::Scan(Cf cf, std::string_view prefix,

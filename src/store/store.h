@@ -15,6 +15,7 @@
 
 #include "seam/crypto.h"
 #include "seam/status.h"
+#include "store/change_clock.h"
 
 namespace rocksdb {
 class DB;
@@ -145,14 +146,6 @@ class ReadView final : public Reader {
   Status ScanFrom(Cf cf, std::string_view prefix, std::string_view start,
                   const std::function<bool(std::string_view, std::string_view)>& fn) override;
 
-  // The value as stored (sealed for sealed families), not yet opened: for a
-  // caller that keeps what it derives from a value and needs to know whether
-  // the value changed. Equal stored bytes are an equal value, and a sealed
-  // value's bytes change at every rewrite (a fresh nonce each time).
-  Result<std::optional<std::string>> GetStored(Cf cf, std::string_view key);
-  // What GetStored returned, opened as Get would have.
-  Result<std::string> Open(Cf cf, std::string_view key, std::string stored) const;
-
  private:
   Store& store_;
   const rocksdb::Snapshot* snapshot_;
@@ -194,6 +187,8 @@ class Store {
   // Thread-safe, so ingest threads can seal timeline values off the writer.
   std::string SealFor(Cf cf, std::string_view key, std::string_view value) const;
   const std::string& path() const { return path_; }
+  // When keys last changed: every successful write stamps the keys it wrote.
+  const ChangeClock& changes() const { return changes_; }
 
  private:
   friend class Batch;
@@ -210,6 +205,7 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;
   std::atomic<bool> failed_{false};
+  ChangeClock changes_;
 };
 
 // Big-endian encodings keep numeric key parts in byte order.

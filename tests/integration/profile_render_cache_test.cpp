@@ -28,7 +28,10 @@ class ProfileRenderCache : public ::testing::TestWithParam<int> {
 
   // The parameter is profile.render_cache_mb: with the cache and without it
   // the answers must be the same.
-  TestServer server_{[](Config& c) { c.render_cache_mb = GetParam(); }};
+  TestServer server_{[](Config& c) {
+    c.render_cache_mb = GetParam();
+    c.quarantine_fanout = 3;
+  }};
   TestClient client_{server_.port()};
 };
 
@@ -68,6 +71,9 @@ TEST_P(ProfileRenderCache, AMergeIsSeenThroughEveryIdentifier) {
   const auto anon = Profile("anonymous_id:cookie-7");
   const auto user = Profile("email:x@y.kr");
   ASSERT_NE(anon["profile_id"], user["profile_id"]);
+  // Both ids are read (and kept) while they are live.
+  EXPECT_EQ(Profile("profile_id:" + anon["profile_id"].get<std::string>()), anon);
+  EXPECT_EQ(Profile("profile_id:" + user["profile_id"].get<std::string>()), user);
 
   // The cookie logs in: both renderings kept above describe profiles that
   // changed.
@@ -86,6 +92,38 @@ TEST_P(ProfileRenderCache, AMergeIsSeenThroughEveryIdentifier) {
       EXPECT_EQ(Profile("profile_id:" + retired.get<std::string>()), via_cookie);
     }
   }
+}
+
+TEST_P(ProfileRenderCache, AValueQuarantinedAfterItWasReadStopsNamingAProfile) {
+  ASSERT_EQ(Post("/v1/identify", {{"userId", "q-1"}, {"messageId", NextId()}, {"traits", {{"phone", "010-5555-0001"}}}})
+                .status,
+            200);
+  EXPECT_EQ(Profile("phone:01055550001")["profile_id"], Profile("user_id:q-1")["profile_id"]);
+  // A store's default phone typed for more people than the fan-out limit.
+  for (int i = 2; i <= 5; ++i)
+    ASSERT_EQ(Post("/v1/identify", {{"userId", "q-" + std::to_string(i)},
+                                    {"messageId", NextId()},
+                                    {"traits", {{"phone", "010-5555-0001"}}}})
+                  .status,
+              200);
+  auto r = client_.Request("GET", "/v1/profiles/" + PathRef("phone:01055550001"), "",
+                           {{"Authorization", Bearer(kReadKey)}});
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_NE(r.body.find("quarantined"), std::string::npos) << r.body;
+  // The first person keeps a profile of their own.
+  EXPECT_NE(Profile("user_id:q-1")["profile_id"], Profile("user_id:q-2")["profile_id"]);
+}
+
+TEST_P(ProfileRenderCache, SpellingsOfOneValueShareAnAnswerAndItsUpdates) {
+  ASSERT_EQ(Post("/v1/identify", {{"userId", "s-1"}, {"messageId", NextId()}, {"traits", {{"phone", "010-7777-0002"}}}})
+                .status,
+            200);
+  const auto a = Profile("phone:010-7777-0002");
+  EXPECT_EQ(Profile("phone:+821077770002"), a);
+  ASSERT_EQ(Post("/v1/identify", {{"userId", "s-1"}, {"messageId", NextId()}, {"traits", {{"plan", "gold"}}}}).status,
+            200);
+  EXPECT_EQ(Profile("phone:01077770002")["traits"]["plan"], "gold");
+  EXPECT_EQ(Profile("phone:010-7777-0002")["traits"]["plan"], "gold");
 }
 
 std::string CacheName(const ::testing::TestParamInfo<int>& p) { return p.param ? "Cached" : "Uncached"; }
