@@ -153,6 +153,10 @@ void Writer::Loop() {
       }
     }
     ProcessGroup(group);
+    std::vector<std::vector<Record>> records;
+    records.reserve(group.size());
+    for (auto& job : group) records.push_back(std::move(job.records));
+    released_records_.Release(std::move(records));
     group.clear();
   }
 }

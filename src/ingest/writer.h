@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/background_release.h"
 #include "identity/resolver.h"
 #include "ingest/segment.h"
 #include "profile/profile_writer.h"
@@ -104,6 +105,8 @@ class Writer {
   Metrics& metrics_;
   WriterOptions options_;
   std::set<std::string> group_dedup_;  // writer thread only
+  // A group's records, once answered, are freed off the writer thread.
+  BackgroundRelease<std::vector<std::vector<Record>>> released_records_{"seam-release"};
 
   std::mutex mu_;  // guards queue_ and stopping_
   std::condition_variable cv_;
