@@ -10,6 +10,15 @@
 #include "seam/crypto.h"
 
 namespace seam::ingest {
+
+std::string DedupKey(std::string_view key_id, std::string_view message_id) {
+  std::string joined;
+  joined.reserve(key_id.size() + 1 + message_id.size());
+  joined.append(key_id).push_back('\0');
+  joined.append(message_id);
+  return Sha256(joined).substr(0, 16);
+}
+
 namespace {
 
 namespace dom = simdjson::dom;
@@ -267,7 +276,7 @@ class MessageBuilder {
       r.message_id = "gen-" + Hex(Sha256(minified).substr(0, 16));
     }
     r.record_key = "seg:" + std::string(key_id) + ":" + r.message_id;
-    r.dedup_key = std::string(key_id) + '\0' + r.message_id;
+    r.dedup_key = DedupKey(key_id, r.message_id);
     r.channel = ChannelOf(context);
 
     // Payload.

@@ -20,6 +20,12 @@ struct Rejection {
   std::string error;
 };
 
+// The idempotency key of an online message (SPEC §3: per write key): a
+// 128-bit digest of the key id and the messageId. Fixed-size and random, so
+// the dedup index's memtable and sort compare a few bytes per key, where
+// SDK messageIds ("node-next-<ms>-<uuid>") share their first 25 or so.
+std::string DedupKey(std::string_view key_id, std::string_view message_id);
+
 struct ParsedBatch {
   std::vector<Record> records;
   std::vector<int> indexes;  // batch index of each record

@@ -38,7 +38,7 @@ rocksdb::CompressionType CompressionFor(const std::string& name) {
 // The layout of keys and values (docs/storage-format.md): bumped by any
 // change an older build could not read, or that this one cannot read back.
 constexpr std::string_view kFormatKey = "storage_format";
-constexpr std::string_view kStorageFormat = "2";
+constexpr std::string_view kStorageFormat = "3";
 
 Status StaleFormat(const std::string& path, const std::string& why) {
   return Status::Unavailable("the data dir " + path + " " + why + "; this build reads storage format " +

@@ -34,6 +34,17 @@ std::vector<std::string> Ids(const Record& r) {
   return out;
 }
 
+TEST(DedupKey, IsAFixedSizeDigestOfKeyIdAndMessageId) {
+  const std::string k = DedupKey("k1", "node-next-1733000000000-0b7c3a2e-1111");
+  EXPECT_EQ(k.size(), 16u);
+  EXPECT_EQ(k, DedupKey("k1", "node-next-1733000000000-0b7c3a2e-1111")) << "a retry must find its first delivery";
+  EXPECT_NE(k, DedupKey("k2", "node-next-1733000000000-0b7c3a2e-1111")) << "idempotency is per write key";
+  EXPECT_NE(k, DedupKey("k1", "node-next-1733000000000-0b7c3a2e-1112"));
+  // The separator keeps the key id and the messageId apart.
+  EXPECT_NE(DedupKey("k1", "2x"), DedupKey("k12", "x"));
+  EXPECT_EQ(k.find("node-next"), std::string::npos) << "the messageId is not kept in clear";
+}
+
 TEST_F(SegmentParserTest, SegmentNodeBatchBecomesRecords) {
   // As @segment/analytics-node 3.1.0 sends it (sdk-wire-formats.md).
   auto r = Batch(R"({"batch":[

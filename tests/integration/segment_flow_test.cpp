@@ -142,6 +142,25 @@ TEST_F(SegmentFlow, RetriedMessageIsStoredOnce) {
   EXPECT_EQ(events.json()["events"].size(), 1u);
 }
 
+// SPEC §3: idempotency is per write key. The same messageId sent with
+// another key is another message; retried with either key, it stays one each.
+TEST_F(SegmentFlow, SameMessageIdUnderAnotherWriteKeyIsAnotherMessage) {
+  auto created = client_.Request("POST", "/v1/keys", R"({"scope":"write"})", {{"Authorization", Bearer(kAdminKey)}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string other_key = created.json()["key"];
+  nlohmann::json batch = {{"batch",
+                           {{{"type", "track"}, {"userId", "wk-dup"}, {"event", "E"}, {"messageId", "shared-id"}}}}};
+  auto first = Post("/v1/batch", batch);
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto other = client_.Request("POST", "/v1/batch", batch.dump(), {{"Authorization", BasicAuth(other_key)}});
+  ASSERT_EQ(other.status, 200) << other.body;
+  ASSERT_EQ(Post("/v1/batch", batch).status, 200);
+  ASSERT_EQ(client_.Request("POST", "/v1/batch", batch.dump(), {{"Authorization", BasicAuth(other_key)}}).status, 200);
+  auto events = Get("/v1/profiles/user_id%3Awk-dup/events");
+  ASSERT_EQ(events.status, 200) << events.body;
+  EXPECT_EQ(events.json()["events"].size(), 2u) << events.body;
+}
+
 TEST_F(SegmentFlow, GzipBodyWithFormContentTypeAsRudderStackSendsIt) {
   nlohmann::json batch = {{"batch", {{{"type", "identify"}, {"userId", "gz-1"}, {"messageId", "g1"},
                                       {"originalTimestamp", "2026-11-22T10:58:02.267Z"},

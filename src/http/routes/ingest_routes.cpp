@@ -41,7 +41,7 @@ void HandleIngest(Services& s, const std::string& endpoint, Request&& req, Respo
     // Parsed with an empty key id: re-scope idempotency to this key.
     for (auto& r : parsed.ok() ? parsed->records : std::vector<Record>{}) {
       r.record_key = "seg:" + who.id + ":" + r.message_id;
-      r.dedup_key = who.id + '\0' + r.message_id;
+      r.dedup_key = ingest::DedupKey(who.id, r.message_id);
     }
   }
   if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
