@@ -220,6 +220,7 @@ Result<MatchEdges> Resolver::EdgesOf(const std::string& node, const Plan& plan) 
 }
 
 Status Resolver::ForEachBlockMember(const std::string& block, const std::function<bool(const std::string&)>& fn) {
+  if (store_barrier_) store_barrier_();
   const auto removed = members_removed_.find(block);
   bool go_on = true;
   auto s = reader_.Scan(Cf::kBlocks, block, [&](std::string_view key, std::string_view) {
@@ -764,6 +765,7 @@ Status Resolver::ForEachSigOfNode(const std::string& node, const std::function<b
 
 Status Resolver::ForEachSigRecord(const std::string& sig,
                                   const std::function<bool(const std::pair<Micros, std::string>&)>& fn) {
+  if (store_barrier_) store_barrier_();
   // The group's own additions first (they may be earlier than anything
   // stored), then the stored index in order, skipping what the group removed.
   std::set<std::pair<Micros, std::string>> added;
@@ -1081,16 +1083,34 @@ void Resolver::Flush(store::Batch& batch) {
 }
 
 void Resolver::Commit() {
-  sigs_.Commit();
-  clusters_.Commit();
-  node_profile_.Commit();
-  records_.Commit();
-  attrs_.Commit();
-  blocks_.Commit();
-  adjacency_.Commit();
-  edges_.Commit();
-  decisions_.Commit();
-  guards_.Commit();
+  MarkClean();
+  Trim();
+}
+
+void Resolver::Trim() {
+  sigs_.Trim();
+  clusters_.Trim();
+  node_profile_.Trim();
+  records_.Trim();
+  attrs_.Trim();
+  blocks_.Trim();
+  adjacency_.Trim();
+  edges_.Trim();
+  decisions_.Trim();
+  guards_.Trim();
+}
+
+void Resolver::MarkClean() {
+  sigs_.MarkClean();
+  clusters_.MarkClean();
+  node_profile_.MarkClean();
+  records_.MarkClean();
+  attrs_.MarkClean();
+  blocks_.MarkClean();
+  adjacency_.MarkClean();
+  edges_.MarkClean();
+  decisions_.MarkClean();
+  guards_.MarkClean();
   members_added_.clear();
   members_removed_.clear();
   sig_records_added_.clear();

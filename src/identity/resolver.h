@@ -152,10 +152,18 @@ class Resolver {
   // mirrors) and re-partitions what they touch.
   Result<Plan> PlanRescore(const std::string& node);
 
-  // Group protocol (object_table.h): write changes, then commit or abort.
+  // Group protocol (object_table.h): write changes, then commit or abort;
+  // or, for a batch written in the background, MarkClean at once and Trim
+  // once it is durable.
   void Flush(store::Batch& batch);
   void Commit();
   void Abort();
+  void MarkClean();
+  void Trim();
+  // Called before the resolver scans the store directly (block members, a
+  // sig's records): it must return once every flushed batch is durable, as
+  // the scans see only the current group's own changes besides the store.
+  void SetStoreBarrier(std::function<void()> barrier) { store_barrier_ = std::move(barrier); }
 
   const Key256& lookup_key() const { return lookup_key_; }
   const LinkPolicy& policy() const { return policy_; }
@@ -221,6 +229,7 @@ class Resolver {
   Result<const Known*> KnownOf(const std::string& attrs_node, const Plan* plan);
   std::unordered_map<std::string, Known> known_;
   std::list<std::string> known_lru_;
+  std::function<void()> store_barrier_;
 };
 
 }  // namespace seam::identity

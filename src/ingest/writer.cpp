@@ -19,7 +19,12 @@ Writer::Writer(store::Store& store, identity::Resolver& resolver, Metrics& metri
       resolver_(resolver),
       profiles_(store, options.cache_objects, options.survivorship),
       metrics_(metrics),
-      options_(options) {}
+      options_(options) {
+  // The direct scans see the store plus the current group's own changes:
+  // a batch still being written must land first.
+  resolver_.SetStoreBarrier([this] { AwaitCommitted(); });
+  profiles_.SetStoreBarrier([this] { AwaitCommitted(); });
+}
 
 Writer::~Writer() { Stop(); }
 
@@ -27,6 +32,11 @@ void Writer::Start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
+  {
+    std::lock_guard commit_lock(commit_mu_);
+    commit_stopping_ = false;
+  }
+  committer_ = std::thread([this] { CommitLoop(); });
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -36,7 +46,48 @@ void Writer::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) thread_.join();  // its loop ends with nothing in flight
+  {
+    std::lock_guard lock(commit_mu_);
+    commit_stopping_ = true;
+  }
+  commit_cv_.notify_all();
+  if (committer_.joinable()) committer_.join();
+}
+
+void Writer::CommitLoop() {
+  pthread_setname_np(pthread_self(), "seam-commit");
+  for (;;) {
+    std::unique_lock lock(commit_mu_);
+    commit_cv_.wait(lock, [&] { return commit_stopping_ || (to_commit_ && to_commit_->batch); });
+    if (!to_commit_ || !to_commit_->batch) return;  // stopping, nothing handed over
+    InFlight& work = *to_commit_;
+    lock.unlock();
+    const Status s = work.batch->Commit(options_.sync);
+    if (!s.ok()) spdlog::error("group commit failed: {}", s.message());
+    // Answered before the writer may hand over the next batch: a client
+    // told "durable" can read what it sent.
+    work.then(s);
+    lock.lock();
+    to_commit_.reset();
+    lock.unlock();
+    commit_cv_.notify_all();
+  }
+}
+
+void Writer::CommitInBackground(std::unique_ptr<store::Batch> batch, std::function<void(const Status&)> then) {
+  {
+    std::lock_guard lock(commit_mu_);
+    to_commit_ = InFlight{std::move(batch), std::move(then)};
+  }
+  commit_cv_.notify_all();
+}
+
+void Writer::AwaitCommitted() {
+  std::unique_lock lock(commit_mu_);
+  commit_cv_.wait(lock, [&] { return !to_commit_; });
+  lock.unlock();
+  inflight_dedup_.clear();  // in the store now (or the store failed)
 }
 
 void Writer::Derive(Record& r) const {
@@ -140,7 +191,11 @@ void Writer::Loop() {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
+      if (queue_.empty() && stopping_) {
+        lock.unlock();
+        AwaitCommitted();
+        return;
+      }
       // Take what is waiting, up to the group size: those requests share one sync.
       std::size_t records = 0;
       while (!queue_.empty() && (group.empty() || records + queue_.front().records.size() <=
@@ -162,6 +217,7 @@ void Writer::Loop() {
 }
 
 Status Writer::CommitGroup(store::Batch& batch) {
+  AwaitCommitted();
   resolver_.Flush(batch);
   profiles_.Flush(batch);
   Status s = batch.Commit(options_.sync);
@@ -209,6 +265,7 @@ Status Writer::ProcessRecord(const Record& incoming, store::Batch& batch, WriteO
           if (!stored.ok()) return stored.status();
           if (*stored == nullptr) return Status::Internal("a committed record is gone");
         }
+        AwaitCommitted();  // the stored part may be in the batch being written
         auto event = reader_.Get(Cf::kEvents, (*stored)->event_key);
         if (!event.ok()) return event.status();
         if (event->has_value()) {
@@ -247,11 +304,13 @@ Status Writer::ProcessRecord(const Record& incoming, store::Batch& batch, WriteO
 }
 
 void Writer::ProcessGroup(std::vector<Job>& jobs) {
-  store::Batch batch(store_);
+  auto owned_batch = std::make_unique<store::Batch>(store_);
+  store::Batch& batch = *owned_batch;
   std::vector<WriteOutcome> outcomes(jobs.size());
   uint64_t stored = 0, merges = 0, created = 0;
 
   if (jobs.size() == 1 && jobs[0].exclusive) {
+    AwaitCommitted();  // admin work reads and writes the store directly
     Status s = jobs[0].exclusive(batch);
     if (s.ok()) {
       s = CommitGroup(batch);
@@ -271,7 +330,7 @@ void Writer::ProcessGroup(std::vector<Job>& jobs) {
     for (std::size_t i = 0; i < job.records.size(); ++i) {
       const Record& r = job.records[i];
       if (!r.replaceable) {
-        if (group_dedup_.count(r.dedup_key)) {
+        if (group_dedup_.count(r.dedup_key) || inflight_dedup_.count(r.dedup_key)) {
           outcomes[j].accepted += 1;
           outcomes[j].duplicates += 1;
           continue;
@@ -312,22 +371,51 @@ void Writer::ProcessGroup(std::vector<Job>& jobs) {
     }
   }
 
-  Status commit = fatal.ok() ? CommitGroup(batch) : fatal;
-  if (!commit.ok()) {
-    spdlog::error("group commit failed: {}", commit.message());
-    if (fatal.ok()) batch.Clear();
+  if (!fatal.ok()) {
+    spdlog::error("group commit failed: {}", fatal.message());
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       WriteOutcome failed;
-      failed.status = commit;
+      failed.status = fatal;
       jobs[j].done(std::move(failed));
     }
     return;
   }
-  metrics_.Add("seam_events_ingested_total", stored);
-  metrics_.Add("seam_profile_merges_total", merges);
-  metrics_.Add("seam_profiles_created_total", created);
-  metrics_.Add("seam_group_commits_total");
-  for (std::size_t j = 0; j < jobs.size(); ++j) jobs[j].done(std::move(outcomes[j]));
+
+  // The group is flushed and handed to the commit thread; the next group is
+  // planned meanwhile against the objects as this one leaves them. Objects
+  // are evicted only once nothing is in flight (Trim), and this group's
+  // messageIds stay visible to the dedup check until its batch is written.
+  AwaitCommitted();
+  resolver_.Trim();
+  profiles_.Trim();
+  resolver_.Flush(batch);
+  profiles_.Flush(batch);
+  resolver_.MarkClean();
+  profiles_.MarkClean();
+  inflight_dedup_ = std::move(group_dedup_);
+  group_dedup_.clear();
+  std::vector<Done> dones;
+  dones.reserve(jobs.size());
+  for (auto& job : jobs) dones.push_back(std::move(job.done));
+  CommitInBackground(std::move(owned_batch), [this, dones = std::move(dones), outcomes = std::move(outcomes), stored,
+                                              merges, created](const Status& commit) mutable {
+    // A failed write leaves the store refusing every later one until a
+    // restart (store.h), so the objects this group left in the writer's
+    // tables are never written on top of: no undo is needed.
+    if (!commit.ok()) {
+      for (auto& done : dones) {
+        WriteOutcome failed;
+        failed.status = commit;
+        done(std::move(failed));
+      }
+      return;
+    }
+    metrics_.Add("seam_events_ingested_total", stored);
+    metrics_.Add("seam_profile_merges_total", merges);
+    metrics_.Add("seam_profiles_created_total", created);
+    metrics_.Add("seam_group_commits_total");
+    for (std::size_t j = 0; j < dones.size(); ++j) dones[j](std::move(outcomes[j]));
+  });
 }
 
 }  // namespace seam::ingest

@@ -11,7 +11,9 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -62,7 +64,8 @@ class Writer {
 
   // False when the queue is full or the writer is stopping: the caller
   // answers 429/503 with Retry-After and nothing was taken. Otherwise `done`
-  // is called exactly once, on the writer thread. `indexes[i]` is what a
+  // is called exactly once, on the writer's commit thread, once the
+  // request's records are durable (or known not to be). `indexes[i]` is what a
   // rejection of records[i] reports as its index.
   bool Submit(std::vector<Record> records, std::vector<int> indexes, Done done);
   // The same, never refused for a full queue: for imports, which bound
@@ -96,7 +99,16 @@ class Writer {
   // One record into the group; a Status only for an internal failure of it.
   Status ProcessRecord(const Record& record, store::Batch& batch, WriteOutcome& outcome, bool& committed_early);
   bool Enqueue(std::vector<Record> records, std::vector<int> indexes, Done done, bool bounded);
+  // Writes the group so far, synchronously (after any commit in flight).
   Status CommitGroup(store::Batch& batch);
+  // Hands the group's batch to the commit thread, which writes it and then
+  // calls `then` with the outcome, while this thread plans the next group.
+  // REQUIRES: AwaitCommitted() since the last hand-over (nothing in flight).
+  void CommitInBackground(std::unique_ptr<store::Batch> batch, std::function<void(const Status&)> then);
+  // Returns once no batch is being written: everything flushed is durable
+  // (or the store has failed). Writer thread only.
+  void AwaitCommitted();
+  void CommitLoop();
 
   store::Store& store_;
   store::LiveReader reader_;
@@ -104,7 +116,8 @@ class Writer {
   profile::ProfileWriter profiles_;
   Metrics& metrics_;
   WriterOptions options_;
-  std::set<std::string> group_dedup_;  // writer thread only
+  std::set<std::string> group_dedup_;     // writer thread only
+  std::set<std::string> inflight_dedup_;  // the batch being written's: writer thread only
   // A group's records, once answered, are freed off the writer thread.
   BackgroundRelease<std::vector<std::vector<Record>>> released_records_{"seam-release"};
 
@@ -113,6 +126,19 @@ class Writer {
   std::deque<Job> queue_;
   bool stopping_ = false;
   std::thread thread_;
+
+  // The commit thread: one batch at a time, written (WAL synced) while the
+  // writer plans the next group, so the fsync and RocksDB's memtable
+  // inserts leave the single writer's critical path.
+  struct InFlight {
+    std::unique_ptr<store::Batch> batch;
+    std::function<void(const Status&)> then;
+  };
+  std::mutex commit_mu_;  // guards the three below
+  std::condition_variable commit_cv_;
+  std::optional<InFlight> to_commit_;  // handed over, being written until reset
+  bool commit_stopping_ = false;
+  std::thread committer_;
 };
 
 }  // namespace seam::ingest

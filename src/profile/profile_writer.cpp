@@ -197,6 +197,7 @@ bool ProfileWriter::NeedsCommitBefore(const identity::Plan& plan) const {
 }
 
 Result<Stats> ProfileWriter::RebuildSig(const std::string& sig, const std::string& skip_event_key) {
+  if (store_barrier_) store_barrier_();
   Stats rebuilt;
   Status bad;
   auto s = reader_.Scan(Cf::kEvents, sig, [&](std::string_view key, std::string_view value) {
@@ -330,7 +331,14 @@ void ProfileWriter::Apply(const Record* record, const identity::ResolveResult& r
 void ProfileWriter::Flush(store::Batch& batch) { profiles_.Flush(batch); }
 
 void ProfileWriter::Commit() {
-  profiles_.Commit();
+  MarkClean();
+  Trim();
+}
+
+void ProfileWriter::Trim() { profiles_.Trim(); }
+
+void ProfileWriter::MarkClean() {
+  profiles_.MarkClean();
   touched_sigs_.clear();
 }
 

@@ -4,6 +4,7 @@
 // Apply, then Apply (writes, cannot fail); Flush/Commit/Abort per group.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -51,6 +52,12 @@ class ProfileWriter {
   void Flush(store::Batch& batch);
   void Commit();
   void Abort();
+  // For a batch written in the background (object_table.h).
+  void MarkClean();
+  void Trim();
+  // Called before a sig's timeline is read back from the store (a profile
+  // that divides): returns once every flushed batch is durable.
+  void SetStoreBarrier(std::function<void()> barrier) { store_barrier_ = std::move(barrier); }
 
  private:
   // Old profiles that the plan divides (their sigs land in several new
@@ -62,6 +69,7 @@ class ProfileWriter {
   Survivorship rules_;
   store::ObjectTable<Stats> profiles_;
   std::set<std::string> touched_sigs_;
+  std::function<void()> store_barrier_;
   // Set by Prepare for the following Apply.
   struct Pending {
     identity::Plan::Kind kind = identity::Plan::Kind::kAdd;

@@ -9,6 +9,7 @@
 // Mutable/Put/Erase (infallible), then Flush into the group's Batch, then
 // Commit (the batch is durable: changes become clean cache entries) or Abort
 // (the batch failed: changes are dropped, the cache forgets those keys).
+// A batch written in the background takes MarkClean at once and Trim after.
 // Pointers returned by Get and Mutable stay valid until Commit or Abort.
 // Not thread-safe: owned by the writer thread.
 #pragma once
@@ -67,11 +68,23 @@ class ObjectTable {
 
   // The flushed batch is durable: changed objects become clean cache entries.
   void Commit() {
+    MarkClean();
+    Trim();
+  }
+
+  // Commit in two steps, for a batch that is written while the next group
+  // is planned: MarkClean once the batch is flushed (the next group reads
+  // the objects as they will be), Trim only once the batch is durable and
+  // no pointer from Get is held: evicting an object whose write is still in
+  // flight would make the next Get read the store's older value.
+  void MarkClean() {
     for (Entry* e : dirty_) {
       e->dirty = false;
       e->lru = lru_.insert(lru_.end(), e);
     }
     dirty_.clear();
+  }
+  void Trim() {
     while (lru_.size() > capacity_) {
       const std::string* key = lru_.front()->key;
       lru_.pop_front();

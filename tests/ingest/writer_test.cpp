@@ -46,6 +46,13 @@ class WriterTest : public ::testing::Test {
   }
   ~WriterTest() override { writer_->Stop(); }
 
+  // Replaces the writer (same store and resolver) with one of `options`.
+  void Reopen(WriterOptions options) {
+    writer_->Stop();
+    writer_ = std::make_unique<Writer>(*store_, *resolver_, metrics_, options);
+    writer_->Start();
+  }
+
   std::future<WriteOutcome> Submit(std::vector<Record> records, bool* queued) {
     auto promise = std::make_shared<std::promise<WriteOutcome>>();
     std::vector<int> indexes(records.size());
@@ -108,6 +115,46 @@ TEST_F(WriterTest, RetriedMessagesAreStoredOnceAndBadRecordsRollBackAlone) {
   auto again = Submit({Track("m1", "u1")}, &queued);
   EXPECT_EQ(again.get().duplicates, 1u);
   EXPECT_EQ(metrics_.Counter("seam_events_ingested_total").load(), 2u);
+}
+
+// A group's batch is written on the commit thread while the next group is
+// planned. A retry planned meanwhile must still find its first delivery,
+// though that is not in the store yet: every retry here is a duplicate, in
+// the group right after the original's, and each message is stored once.
+TEST_F(WriterTest, RetryPlannedWhileItsFirstDeliveryIsBeingWrittenIsADuplicate) {
+  WriterOptions wo;
+  wo.queue_capacity = 1000;
+  wo.max_group_records = 1;  // every request a group of its own
+  Reopen(wo);
+  std::vector<std::future<WriteOutcome>> originals, retries;
+  for (int i = 0; i < 100; ++i) {
+    bool queued = false;
+    const std::string id = "p" + std::to_string(i);
+    originals.push_back(Submit({Track(id, "u" + std::to_string(i % 7))}, &queued));
+    ASSERT_TRUE(queued);
+    retries.push_back(Submit({Track(id, "u" + std::to_string(i % 7))}, &queued));
+    ASSERT_TRUE(queued);
+  }
+  for (int i = 0; i < 100; ++i) {
+    WriteOutcome o = originals[static_cast<std::size_t>(i)].get();
+    ASSERT_TRUE(o.status.ok()) << o.status.message();
+    EXPECT_EQ(o.duplicates, 0u) << i;
+    WriteOutcome r = retries[static_cast<std::size_t>(i)].get();
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.accepted, 1u) << i;
+    EXPECT_EQ(r.duplicates, 1u) << "retry " << i << " was stored again";
+  }
+  EXPECT_EQ(metrics_.Counter("seam_events_ingested_total").load(), 100u);
+  EXPECT_GE(metrics_.Counter("seam_group_commits_total").load(), 100u);
+  // Answered means durable: each message's timeline entry is in the store.
+  std::size_t events = 0;
+  ASSERT_TRUE(store::LiveReader(*store_)
+                  .Scan(store::Cf::kEvents, "", [&](std::string_view, std::string_view) {
+                    ++events;
+                    return true;
+                  })
+                  .ok());
+  EXPECT_EQ(events, 100u);
 }
 
 }  // namespace
