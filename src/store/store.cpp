@@ -290,17 +290,23 @@ Status Batch::Commit(bool sync) {
     Clear();
     return Status::Unavailable("store failed a write earlier; restart to recover");
   }
-  // Stable: a later write to the same key still wins.
-  std::stable_sort(ops_.begin(), ops_.end(), [](const Op& a, const Op& b) {
-    return std::tie(a.cf, a.key) < std::tie(b.cf, b.key);
+  // Sorted through pointers: an Op holds two strings, and moving them
+  // through a merge sort was most of the sort's time. Stable: a later write
+  // to the same key still wins.
+  std::vector<const Op*> order;
+  order.reserve(ops_.size());
+  for (const auto& op : ops_) order.push_back(&op);
+  std::stable_sort(order.begin(), order.end(), [](const Op* a, const Op* b) {
+    if (a->cf != b->cf) return a->cf < b->cf;
+    return a->key < b->key;
   });
   rocksdb::WriteBatch batch(bytes_ + 32 * ops_.size());
-  for (const auto& op : ops_) {
-    rocksdb::Slice key(op.key.data(), op.key.size());
-    if (op.del)
-      batch.Delete(store_.handle(op.cf), key).PermitUncheckedError();
+  for (const Op* op : order) {
+    rocksdb::Slice key(op->key.data(), op->key.size());
+    if (op->del)
+      batch.Delete(store_.handle(op->cf), key).PermitUncheckedError();
     else
-      batch.Put(store_.handle(op.cf), key, rocksdb::Slice(op.value.data(), op.value.size())).PermitUncheckedError();
+      batch.Put(store_.handle(op->cf), key, rocksdb::Slice(op->value.data(), op->value.size())).PermitUncheckedError();
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync;
