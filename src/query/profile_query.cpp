@@ -234,7 +234,7 @@ Result<std::string> ProfileQuery::ProfileBody(std::string_view ref) {
   // rendering: every event rewrites the profile, rarely the identifier's
   // link to it, and all identifiers of a profile share its rendering.
   std::string id;
-  if (auto hit = resolved_.Find(*node); hit && clock.UnchangedSince(hit->read, hit->as_of)) {
+  if (auto hit = resolved_.Find(*node); hit && hit->Exact(clock)) {
     id = hit->profile_id;
   } else {
     Resolved now;
@@ -257,7 +257,7 @@ Result<std::string> ProfileQuery::Rendering(
     const std::string& key, const std::function<Result<identity::Cluster>(store::Reader&)>& find, bool keep) {
   const store::ChangeClock& clock = store_.changes();
   if (keep)
-    if (auto hit = rendered_.Find(key); hit && clock.UnchangedSince(hit->read, hit->as_of)) return *hit->body;
+    if (auto hit = rendered_.Find(key); hit && hit->Exact(clock)) return *hit->body;
   Rendered now;
   now.as_of = clock.Now();  // before the snapshot is taken (change_clock.h)
   store::ReadView view(store_);

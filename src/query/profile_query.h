@@ -53,15 +53,16 @@ class ProfileQuery {
   Result<identity::Cluster> Find(store::Reader& reader, std::string_view ref);
 
  private:
-  struct Rendered {
-    std::uint64_t as_of = 0;                   // the change clock before it was read
+  // What a kept answer was read from, and whether it is still exact.
+  struct Kept {
+    std::uint64_t as_of = 0;                      // the change clock before it was read
     std::vector<store::ChangeClock::Token> read;  // the keys it was read from
+    bool Exact(const store::ChangeClock& clock) const { return clock.UnchangedSince(read, as_of); }
+  };
+  struct Rendered : Kept {
     std::shared_ptr<const std::string> body;
   };
-
-  struct Resolved {
-    std::uint64_t as_of = 0;
-    std::vector<store::ChangeClock::Token> read;
+  struct Resolved : Kept {
     std::string profile_id;  // what an identifier's node key names
   };
 
