@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,20 +45,27 @@ class ChangeClock {
   }
 
   // Called by a committer after its write became visible, with the keys it
-  // wrote: numbers the write and stamps them.
+  // wrote (any range of things convertible to std::string_view): numbers
+  // the write and stamps them.
   template <typename Keys>
+    requires(!std::convertible_to<const Keys&, std::string_view>)
   void Stamp(const Keys& keys) {
     const std::uint64_t n = now_.fetch_add(1, std::memory_order_acq_rel) + 1;
-    for (std::string_view key : keys) {
-      auto& slot = slots_[TokenOf(key)];
-      std::uint64_t seen = slot.load(std::memory_order_relaxed);
-      // Two committers may stamp one slot at once: it only ever grows.
-      while (seen < n && !slot.compare_exchange_weak(seen, n, std::memory_order_acq_rel)) {
-      }
-    }
+    for (std::string_view key : keys) Raise(slots_[TokenOf(key)], n);
+  }
+  // A write of one key.
+  void Stamp(std::string_view key) {
+    Raise(slots_[TokenOf(key)], now_.fetch_add(1, std::memory_order_acq_rel) + 1);
   }
 
  private:
+  // Two committers may stamp one slot at once: it only ever grows.
+  static void Raise(std::atomic<std::uint64_t>& slot, std::uint64_t n) {
+    std::uint64_t seen = slot.load(std::memory_order_relaxed);
+    while (seen < n && !slot.compare_exchange_weak(seen, n, std::memory_order_acq_rel)) {
+    }
+  }
+
   // 2 MB. A group of writes stamps a few thousand slots; with this many a
   // kept rendering is rarely invalidated by a key that is not its own.
   static constexpr std::size_t kSlots = std::size_t{1} << 18;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <ranges>
 #include <tuple>
 #include <filesystem>
 
@@ -211,7 +212,7 @@ Status Store::PutOne(Cf cf, std::string_view key, std::string_view value, bool s
   const std::string stored = SealFor(cf, key, value);
   auto s = db_->Put(wo, handle(cf), rocksdb::Slice(key.data(), key.size()), stored);
   if (!s.ok()) failed_ = true;
-  if (s.ok()) changes_.Stamp(std::array<std::string_view, 1>{key});
+  if (s.ok()) changes_.Stamp(key);
   return FromRocks(s);
 }
 
@@ -240,7 +241,7 @@ Status Store::PutMeta(std::string_view key, std::string_view value, bool sync) {
   wo.sync = sync;
   auto s = db_->Put(wo, handle(Cf::kMeta), rocksdb::Slice(key.data(), key.size()),
                     rocksdb::Slice(value.data(), value.size()));
-  if (s.ok()) changes_.Stamp(std::array<std::string_view, 1>{key});
+  if (s.ok()) changes_.Stamp(key);
   return FromRocks(s);
 }
 
@@ -249,7 +250,7 @@ Status Store::DeleteMeta(std::string_view key, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   auto s = db_->Delete(wo, handle(Cf::kMeta), rocksdb::Slice(key.data(), key.size()));
-  if (s.ok()) changes_.Stamp(std::array<std::string_view, 1>{key});
+  if (s.ok()) changes_.Stamp(key);
   return FromRocks(s);
 }
 
@@ -314,12 +315,7 @@ Status Batch::Commit(bool sync) {
   if (!s.ok()) store_.failed_ = true;
   // Visible now, and not yet acknowledged to anyone: readers' kept results
   // that read these keys stop being exact from here (change_clock.h).
-  if (s.ok()) {
-    std::vector<std::string_view> keys;
-    keys.reserve(ops_.size());
-    for (const auto& op : ops_) keys.emplace_back(op.key);
-    store_.changes_.Stamp(keys);
-  }
+  if (s.ok()) store_.changes_.Stamp(std::views::transform(ops_, [](const Op& op) -> std::string_view { return op.key; }));
   Clear();
   return FromRocks(s);
 }
