@@ -1070,16 +1070,7 @@ void Resolver::ApplyAttach(Plan& p, ResolveResult& result) {
 }
 
 void Resolver::Flush(store::Batch& batch) {
-  sigs_.Flush(batch);
-  clusters_.Flush(batch);
-  node_profile_.Flush(batch);
-  records_.Flush(batch);
-  attrs_.Flush(batch);
-  blocks_.Flush(batch);
-  adjacency_.Flush(batch);
-  edges_.Flush(batch);
-  decisions_.Flush(batch);
-  guards_.Flush(batch);
+  ForEachTable([&](auto& table) { table.Flush(batch); });
 }
 
 void Resolver::Commit() {
@@ -1088,54 +1079,28 @@ void Resolver::Commit() {
 }
 
 void Resolver::Trim() {
-  sigs_.Trim();
-  clusters_.Trim();
-  node_profile_.Trim();
-  records_.Trim();
-  attrs_.Trim();
-  blocks_.Trim();
-  adjacency_.Trim();
-  edges_.Trim();
-  decisions_.Trim();
-  guards_.Trim();
+  ForEachTable([](auto& table) { table.Trim(); });
 }
 
 void Resolver::MarkClean() {
-  sigs_.MarkClean();
-  clusters_.MarkClean();
-  node_profile_.MarkClean();
-  records_.MarkClean();
-  attrs_.MarkClean();
-  blocks_.MarkClean();
-  adjacency_.MarkClean();
-  edges_.MarkClean();
-  decisions_.MarkClean();
-  guards_.MarkClean();
-  members_added_.clear();
-  members_removed_.clear();
-  sig_records_added_.clear();
-  sig_records_removed_.clear();
+  ForEachTable([](auto& table) { table.MarkClean(); });
+  ClearGroupOverlays();
 }
 
 void Resolver::Abort() {
-  sigs_.Abort();
-  clusters_.Abort();
-  node_profile_.Abort();
-  records_.Abort();
-  attrs_.Abort();
-  blocks_.Abort();
-  adjacency_.Abort();
-  edges_.Abort();
-  decisions_.Abort();
-  guards_.Abort();
-  members_added_.clear();
-  members_removed_.clear();
-  sig_records_added_.clear();
-  sig_records_removed_.clear();
+  ForEachTable([](auto& table) { table.Abort(); });
+  ClearGroupOverlays();
   // Prepared attributes are immutable per node, but a node whose attributes
   // were never stored must not look known.
   known_.clear();
   known_lru_.clear();
+}
+
+void Resolver::ClearGroupOverlays() {
+  members_added_.clear();
+  members_removed_.clear();
+  sig_records_added_.clear();
+  sig_records_removed_.clear();
 }
 
 }  // namespace seam::identity

@@ -197,6 +197,23 @@ class Resolver {
   void ApplyShape(Plan& p, ResolveResult& result);
   void ApplyAttach(Plan& p, ResolveResult& result);
   void ApplyMatching(Plan& p, store::Batch& batch);
+  // Every decoded table, for the group protocol: one list, so that no step
+  // can miss a table.
+  template <typename F>
+  void ForEachTable(F&& f) {
+    f(sigs_);
+    f(clusters_);
+    f(node_profile_);
+    f(records_);
+    f(attrs_);
+    f(blocks_);
+    f(adjacency_);
+    f(edges_);
+    f(decisions_);
+    f(guards_);
+  }
+  // The group's block-member and sig-record changes not yet in the store.
+  void ClearGroupOverlays();
 
   store::Store& store_;
   store::LiveReader reader_;
