@@ -96,7 +96,7 @@ Partition ClusterComponent(const ComponentInput& input, const LinkPolicy& policy
   };
   std::vector<std::string> type_names;
   std::vector<int> type_of(nodes.size());
-  std::vector<bool> is_attrs(nodes.size()), quarantined(nodes.size());
+  std::vector<bool> is_attrs(nodes.size()), quarantined(nodes.size()), frozen(nodes.size());
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     std::string type(NodeKeyType(nodes[i]));
     auto it = std::find(type_names.begin(), type_names.end(), type);
@@ -104,6 +104,7 @@ Partition ClusterComponent(const ComponentInput& input, const LinkPolicy& policy
     type_of[i] = static_cast<int>(it - type_names.begin());
     is_attrs[i] = type == kAttrsType;
     quarantined[i] = input.quarantined.count(nodes[i]) > 0;
+    frozen[i] = input.frozen.count(nodes[i]) > 0;
   }
   std::vector<int> limit_of(type_names.size()), priority_of(type_names.size());
   for (std::size_t t = 0; t < type_names.size(); ++t) {
@@ -136,6 +137,7 @@ Partition ClusterComponent(const ComponentInput& input, const LinkPolicy& policy
   auto guard = [&](std::size_t a, std::size_t b, bool limits, bool admission) -> std::string {
     const std::size_t ra = sets.Find(a), rb = sets.Find(b);
     if (quarantined[a] || quarantined[b]) return "quarantined";
+    if (frozen[a] || frozen[b]) return "outside the region";
     for (const auto& [x, y] : apart) {
       const std::size_t rx = sets.Find(x), ry = sets.Find(y);
       if ((rx == ra && ry == rb) || (rx == rb && ry == ra)) return "kept apart by an admin";

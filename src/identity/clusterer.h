@@ -72,6 +72,10 @@ struct ComponentInput {
   std::vector<std::pair<std::string, std::string>> manual_merges;  // node pairs an admin joined
   std::vector<std::pair<std::string, std::string>> keep_apart;     // node pairs an admin kept apart
   std::set<std::string> quarantined;                               // nodes that link nothing
+  // Nodes at the edge of a partial re-partition (resolver.cpp, PlanRegion):
+  // every link to them is refused, but unlike a quarantined node they stay
+  // their sigs' anchors, so the links among the other nodes are unchanged.
+  std::set<std::string> frozen;
   // Attribute nodes' prepared attributes: a probabilistic link that would put
   // two clearly different people (Contradicts) into one profile is refused.
   std::map<std::string, PreparedPerson> people;

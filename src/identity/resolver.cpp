@@ -810,7 +810,219 @@ Status Resolver::LoadOldProfiles(Plan& p, const std::set<std::string>& nodes) {
   return Status::Ok();
 }
 
+// Why re-partitioning a region is exact (docs/identity.md, "Re-clustering
+// a region"): ClusterComponent decides each link from the two sets it would
+// join, and sets only grow. Take the profiles the change touches (the core)
+// and every profile one link away from them (the ring). If, replaying the
+// core and the ring in canonical order, no link that joins two profiles
+// which were apart before reaches a ring profile, then every ring profile
+// grows exactly as it did before (its links are decided on the same sets),
+// so the links between the ring and what lies beyond it are refused as
+// before, and the core's sets are those the whole component would give.
+// Otherwise the ring profiles that were reached join the core and the
+// replay is done again; past a few rounds the whole component is walked.
+Status Resolver::PlanRegion(Plan& p, const std::vector<std::string>& start, bool& done) {
+  constexpr int kMaxRounds = 4;
+  done = false;
+  Source src(*this, p);
+  const GatherLimits limits{options_.max_component_sigs, options_.max_block_size, model_.upper_threshold};
+  std::set<std::string> core;   // profile ids re-partitioned
+  std::set<std::string> fresh;  // nodes no profile holds yet
+  for (const auto& n : start) {
+    auto ref = node_profile_.Get(reader_, n);
+    if (!ref.ok()) return ref.status();
+    if (*ref != nullptr)
+      core.insert((*ref)->id);
+    else
+      fresh.insert(n);
+  }
+  // A record whose every identifier is quarantined is attached without a
+  // walk by the full path.
+  if (std::all_of(p.sig.nodes.begin(), p.sig.nodes.end(), [&](const std::string& n) {
+        auto it = p.guards.find(n);
+        if (it != p.guards.end()) return it->second.quarantined && !it->second.released;
+        auto g = guards_.Get(reader_, n);
+        return g.ok() && *g != nullptr && (*g)->quarantined && !(*g)->released;
+      }))
+    return Status::Ok();
+  // Only the new sig's own nodes may be fresh: anything else is a node the
+  // full walk knows how to place and this path does not.
+  for (const auto& n : fresh)
+    if (!std::binary_search(p.sig.nodes.begin(), p.sig.nodes.end(), n)) return Status::Ok();
+
+  for (int round = 0; round < kMaxRounds; ++round) {
+    ComponentInput in;
+    std::map<std::string, std::string> old_of;  // node -> its profile before ("" when fresh)
+    std::set<std::string> sig_ids{p.sig_id}, ring;
+    std::set<std::pair<std::string, std::string>> prob_pairs;
+    in.sigs.push_back({p.sig_id, p.sig});
+    for (const auto& n : fresh) old_of[n] = "";
+
+    auto members_of = [&](const std::set<std::string>& ids, std::vector<std::string>& nodes) -> Result<bool> {
+      for (const auto& id : ids) {
+        auto c = clusters_.Get(reader_, id);
+        if (!c.ok()) return c.status();
+        if (*c == nullptr) return false;
+        for (const auto& n : (*c)->nodes) {
+          old_of[n] = id;
+          nodes.push_back(n);
+        }
+      }
+      return true;
+    };
+    // Whether `n` has a profile; records it, and the ring when asked.
+    auto place = [&](const std::string& n, bool grow_ring) -> Result<bool> {
+      if (old_of.count(n)) return true;
+      auto ref = node_profile_.Get(reader_, n);
+      if (!ref.ok()) return ref.status();
+      if (*ref == nullptr) return false;
+      old_of[n] = (*ref)->id;
+      if (grow_ring && !core.count((*ref)->id)) ring.insert((*ref)->id);
+      return true;
+    };
+    // The sigs, links and attributes around `nodes`. False: this region
+    // holds something only the full walk handles (an admin's decision, a node
+    // without a profile).
+    auto gather = [&](const std::vector<std::string>& nodes, bool grow_ring) -> Result<bool> {
+      std::vector<std::string> found;
+      for (const auto& n : nodes) {
+        auto guard = src.Guard(n);
+        if (!guard.ok()) return guard.status();
+        // A quarantined value links nothing and its sigs are not walked,
+        // as in the whole-component walk (component.h).
+        const bool quarantined = *guard && (*guard)->quarantined && !(*guard)->released;
+        if (quarantined) in.quarantined.insert(n);
+        auto decisions = src.Decisions(n);
+        if (!decisions.ok()) return decisions.status();
+        if (*decisions && !(*decisions)->decisions.empty()) return false;
+        if (NodeKeyType(n) == kAttrsType) {
+          auto prepared = src.Prepared(n);
+          if (!prepared.ok()) return prepared.status();
+          if (*prepared) in.people.emplace(n, std::move(**prepared));
+          auto edges = src.Edges(n);
+          if (!edges.ok()) return edges.status();
+          if (*edges) {
+            for (const auto& e : (*edges)->edges) {
+              auto valid = EdgeValid(src, e, limits);
+              if (!valid.ok()) return valid.status();
+              if (!*valid) continue;
+              auto pair = n < e.other ? std::make_pair(n, e.other) : std::make_pair(e.other, n);
+              if (!prob_pairs.insert(pair).second) continue;
+              in.prob_links.push_back({pair.first, pair.second, e.total, e.probability});
+              auto placed = place(e.other, grow_ring);
+              if (!placed.ok()) return placed.status();
+              if (!*placed && grow_ring) return false;
+            }
+          }
+        }
+        if (quarantined) continue;
+        auto s = ForEachSigOfNode(n, [&](const std::string& sig) {
+          if (sig_ids.insert(sig).second) found.push_back(sig);
+          return true;
+        });
+        if (!s.ok()) return s;
+      }
+      for (const auto& sid : found) {
+        auto info = src.Sig(sid);
+        if (!info.ok()) return info.status();
+        if (!*info) continue;
+        for (const auto& n : (*info)->nodes) {
+          auto placed = place(n, grow_ring);
+          if (!placed.ok()) return placed.status();
+          if (!*placed) return false;
+        }
+        in.sigs.push_back({sid, std::move(**info)});
+        if (static_cast<int>(in.sigs.size()) > limits.max_sigs) return false;
+      }
+      return true;
+    };
+
+    std::vector<std::string> core_nodes(fresh.begin(), fresh.end());
+    auto ok = members_of(core, core_nodes);
+    if (!ok.ok()) return ok.status();
+    if (!*ok) return Status::Ok();
+    if (ok = gather(core_nodes, true); !ok.ok()) return ok.status();
+    if (!*ok) return Status::Ok();
+    std::vector<std::string> ring_nodes;
+    if (ok = members_of(ring, ring_nodes); !ok.ok()) return ok.status();
+    if (!*ok) return Status::Ok();
+    if (ok = gather(ring_nodes, false); !ok.ok()) return ok.status();
+    if (!*ok) return Status::Ok();
+
+    // Links only join nodes the region's sigs hold.
+    std::set<std::string> inside;
+    for (const auto& cs : in.sigs) inside.insert(cs.info.nodes.begin(), cs.info.nodes.end());
+    std::erase_if(in.prob_links, [&](const ProbLink& l) { return !inside.count(l.a) || !inside.count(l.b); });
+
+    // Past the ring every link is refused: for as long as no ring profile
+    // is reached, that is what the whole component decides there too.
+    for (const auto& n : inside)
+      if (auto o = old_of.find(n); o != old_of.end() && !o->second.empty() && !core.count(o->second) && !ring.count(o->second))
+        in.frozen.insert(n);
+    Partition partition = ClusterComponent(in, policy_);
+    std::set<std::string> reached;  // ring profiles a joining link reached
+    for (const auto& l : partition.admitted) {
+      auto a = old_of.find(l.a), b = old_of.find(l.b);
+      if (a == old_of.end() || b == old_of.end()) return Status::Ok();
+      if (a->second == b->second) continue;
+      for (const auto* id : {&a->second, &b->second})
+        if (ring.count(*id)) reached.insert(*id);
+    }
+    if (!reached.empty()) {
+      core.insert(reached.begin(), reached.end());
+      continue;
+    }
+
+    // The core's new profiles: those holding a core node, and only those.
+    const std::set<std::string> core_set(core_nodes.begin(), core_nodes.end());
+    std::vector<Cluster> clusters;
+    for (auto& c : partition.clusters) {
+      const auto in_core = std::count_if(c.nodes.begin(), c.nodes.end(), [&](const std::string& n) { return core_set.count(n) > 0; });
+      if (in_core == 0) continue;
+      if (static_cast<std::size_t>(in_core) != c.nodes.size()) return Status::Ok();  // cannot happen: see above
+      clusters.push_back(std::move(c));
+    }
+    p.partition = Partition{};
+    p.partition.clusters = std::move(clusters);
+    p.quarantined = std::move(in.quarantined);
+    p.reclustered = true;
+    for (const auto& cs : in.sigs) p.sig_nodes[cs.id] = cs.info.nodes;
+    if (auto s = LoadOldProfiles(p, core_set); !s.ok()) return s;
+    shape_counts_.regions += 1;
+    shape_counts_.region_rounds += static_cast<uint64_t>(round) + 1;
+    done = true;
+    return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+// A profile that comes out of a re-partition exactly as it went in needs no
+// rewrite, and neither does its profile document: dropped from the plan.
+void Resolver::DropUnchanged(Plan& p) {
+  std::erase_if(p.partition.clusters, [&](const Cluster& c) {
+    auto old = p.old_clusters.find(c.id);
+    if (old == p.old_clusters.end()) return false;
+    if (p.kind == Plan::Kind::kAdd && std::binary_search(c.sigs.begin(), c.sigs.end(), p.sig_id)) return false;
+    const Cluster& o = old->second;
+    if (o.origin != c.origin || o.nodes != c.nodes || o.sigs != c.sigs) return false;
+    p.old_clusters.erase(old);
+    return true;
+  });
+}
+
 Status Resolver::PlanShape(Plan& p, const std::vector<std::string>& start) {
+  if (options_.region_reclustering && p.kind == Plan::Kind::kAdd && p.walk_sigs.empty() &&
+      p.quarantined_now.empty()) {
+    bool done = false;
+    if (auto s = PlanRegion(p, start, done); !s.ok()) return s;
+    if (done) {
+      DropUnchanged(p);
+      return Status::Ok();
+    }
+    p.partition = Partition{};
+    p.sig_nodes.clear();
+  }
+  shape_counts_.components += 1;
   Source src(*this, p);
   GatherLimits limits{options_.max_component_sigs, options_.max_block_size, model_.upper_threshold};
   std::vector<std::pair<std::string, const SigInfo*>> extra;
@@ -858,7 +1070,9 @@ Status Resolver::PlanShape(Plan& p, const std::vector<std::string>& start) {
   std::set<std::string> nodes(p.deleted_nodes.begin(), p.deleted_nodes.end());
   for (const auto& cs : in.sigs) nodes.insert(cs.info.nodes.begin(), cs.info.nodes.end());
   for (const auto& n : start) nodes.insert(n);
-  return LoadOldProfiles(p, nodes);
+  if (auto s = LoadOldProfiles(p, nodes); !s.ok()) return s;
+  DropUnchanged(p);
+  return Status::Ok();
 }
 
 // ---- applying ----

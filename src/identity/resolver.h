@@ -122,6 +122,17 @@ class Resolver {
     // threshold is quarantined (a kiosk device, a store's default phone).
     std::vector<std::string> person_keys = {"user_id", "member_id", "card_token", "customer_id"};
     std::size_t quarantine_fanout = 50;  // 0: never
+    // A new record re-partitions only the profiles it touches and their
+    // neighbours when that is provably what the whole component would give
+    // (docs/identity.md); false: always the whole component (for tests).
+    bool region_reclustering = true;
+  };
+  // How re-partitions were planned: by region (and the rounds they took),
+  // or by walking the whole component.
+  struct ShapeCounts {
+    uint64_t regions = 0;
+    uint64_t region_rounds = 0;
+    uint64_t components = 0;
   };
   Resolver(store::Store& store, LinkPolicy policy, const Key256& lookup_key, Options options,
            MatchModel model = MatchModel::Default());
@@ -168,6 +179,7 @@ class Resolver {
   const Key256& lookup_key() const { return lookup_key_; }
   const LinkPolicy& policy() const { return policy_; }
   const Options& options() const { return options_; }
+  const ShapeCounts& shape_counts() const { return shape_counts_; }
 
   // For the component walk (component.h), seeing the plan in progress.
   class Source;
@@ -191,6 +203,11 @@ class Resolver {
   Status PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::string>& touched);
   Status PlanGuards(Plan& p, std::set<std::string>& touched);
   Status PlanShape(Plan& p, const std::vector<std::string>& start);
+  // Re-partitions the profiles around a new sig; `done` false when only
+  // the whole component can be re-partitioned (then the plan is untouched
+  // but for its cached reads).
+  Status PlanRegion(Plan& p, const std::vector<std::string>& start, bool& done);
+  void DropUnchanged(Plan& p);
   // Sets p.joins when the new sig can join one profile without a walk.
   Status PlanJoin(Plan& p, const std::set<std::string>& touched);
   Status LoadOldProfiles(Plan& p, const std::set<std::string>& nodes);
@@ -247,6 +264,7 @@ class Resolver {
   std::unordered_map<std::string, Known> known_;
   std::list<std::string> known_lru_;
   std::function<void()> store_barrier_;
+  ShapeCounts shape_counts_;
 };
 
 }  // namespace seam::identity

@@ -37,6 +37,9 @@ struct Case {
   std::vector<CaseRecord> records;
   std::string expected;                              // cluster lines, sorted
   std::vector<std::pair<std::string, std::string>> resolves;  // record -> id name
+  // "region: grows": in some order a record's region must reach its ring
+  // and grow (resolver.cpp, PlanRegion), so the case keeps testing that.
+  bool region_grows = false;
 };
 
 Key256 TestKey() {
@@ -157,9 +160,11 @@ std::vector<Case> LoadCases() {
       if (line.empty() || line[0] == '#') continue;
       if (line.rfind("case:", 0) == 0) {
         finish();
-        cases.push_back({path.filename().string(), line.substr(6), {}, {}, {}});
+        cases.push_back({path.filename().string(), line.substr(6), {}, {}, {}, false});
         c = &cases.back();
         in_expect = false;
+      } else if (line == "region: grows") {
+        c->region_grows = true;
       } else if (line == "expect:") {
         in_expect = true;
       } else if (line.rfind("resolve ", 0) == 0) {
@@ -179,14 +184,18 @@ std::vector<Case> LoadCases() {
 }
 
 // Runs the records in `order` through a fresh store and renders the clusters.
-std::string RunCase(const Case& c, const std::vector<std::size_t>& order, std::string* resolve_text) {
+// With `region` false every re-partition walks the whole component.
+std::string RunCase(const Case& c, const std::vector<std::size_t>& order, std::string* resolve_text, bool region = true,
+                    Resolver::ShapeCounts* counts = nullptr) {
   testing::TempDir dir;
   Sealer sealer(TestKey(), true);
   store::StoreOptions opts;
   opts.path = dir.str();
   auto st = store::Store::Open(opts, sealer);
   EXPECT_TRUE(st.ok()) << st.status().message();
-  Resolver resolver(**st, TestPolicy(), TestKey(), TestOptions());
+  Resolver::Options options = TestOptions();
+  options.region_reclustering = region;
+  Resolver resolver(**st, TestPolicy(), TestKey(), options);
   profile::ProfileWriter profiles(**st, 1000);
 
   std::map<std::string, std::string> node_names, id_names;
@@ -229,6 +238,7 @@ std::string RunCase(const Case& c, const std::vector<std::size_t>& order, std::s
     resolver.Commit();
     profiles.Commit();
   }
+  if (counts) *counts = resolver.shape_counts();
 
   store::ReadView view(**st);
   std::vector<std::string> lines;
@@ -301,13 +311,25 @@ TEST_P(IdentityCase, SameProfilesInEveryOrder) {
   const Case& c = GetParam();
   std::string expected_resolves;
   for (const auto& [from, to] : c.resolves) expected_resolves += from + " -> " + to + "\n";
+  uint64_t grown = 0;
+  std::size_t runs = 0;
   for (const auto& order : Orders(c.records.size())) {
     std::string order_text;
     for (auto i : order) order_text += c.records[i].name + " ";
     std::string resolves;
-    EXPECT_EQ(RunCase(c, order, &resolves), c.expected) << c.file << ": " << c.title << "\norder: " << order_text;
+    Resolver::ShapeCounts counts;
+    EXPECT_EQ(RunCase(c, order, &resolves, true, &counts), c.expected) << c.file << ": " << c.title << "\norder: " << order_text;
     EXPECT_EQ(resolves, expected_resolves) << c.file << ": " << c.title << "\norder: " << order_text;
+    grown += counts.region_rounds - counts.regions;
+    // The same with every re-partition done on the whole component (in the
+    // first orders: the region runs above already cover every order).
+    if (++runs <= 8) {
+      EXPECT_EQ(RunCase(c, order, &resolves, false), c.expected) << c.file << ": " << c.title << " (whole components)\norder: " << order_text;
+    }
     if (HasFailure()) break;
+  }
+  if (c.region_grows) {
+    EXPECT_GT(grown, 0u) << c.file << ": " << c.title << ": no region grew into its ring";
   }
 }
 

@@ -19,6 +19,7 @@
 #include "ingest/import_schema.h"
 #include "ingest/segment.h"
 #include "ingest/writer.h"
+#include "profile/stats.h"
 #include "seam/config.h"
 #include "seam/metrics.h"
 #include "store/store.h"
@@ -75,7 +76,16 @@ void AddCsv(Data& d, ingest::ImportKind kind, const std::string& csv) {
   for (auto& [key, r] : latest) d.records.push_back(std::move(r));
 }
 
-Data Generate() {
+synth::Options BaseOptions() {
+  synth::Options o;
+  o.seed = 20261201;
+  o.persons = 250;
+  o.kiosks = 1;
+  o.kiosk_rate = 0.3;  // enough users on one kiosk to quarantine it
+  return o;
+}
+
+Data Generate(const synth::Options& o = BaseOptions(), std::size_t receipts = 1200) {
   Data d;
   auto config = LoadConfig({});
   EXPECT_TRUE(config.ok());
@@ -83,16 +93,11 @@ Data Generate() {
   d.normalizer = std::make_unique<Normalizer>("KR");
   d.blocklist = std::make_unique<ingest::Blocklist>(d.config.blocklist, *d.normalizer, d.config.identifier_types);
 
-  synth::Options o;
-  o.seed = 20261201;
-  o.persons = 250;
-  o.kiosks = 1;
-  o.kiosk_rate = 0.3;  // enough users on one kiosk to quarantine it
   synth::Generator gen(o);
   synth::CsvFormat format;
   std::ostringstream crm, pos;
   gen.WriteCrm(crm, format, nullptr);
-  gen.WritePos(pos, format, 1200, nullptr);
+  gen.WritePos(pos, format, receipts, nullptr);
   AddCsv(d, ingest::ImportKind::kCustomers, crm.str());
   AddCsv(d, ingest::ImportKind::kPos, pos.str());
 
@@ -109,10 +114,13 @@ Data Generate() {
 struct Shape {
   std::size_t joined_by_attributes = 0;  // profiles holding two or more attribute nodes
   std::size_t quarantined = 0;
+  Resolver::ShapeCounts planned;         // how the resolver re-partitioned
+  std::string profiles;                  // every profile document, "id: encoded" per line
 };
 
 // Every profile as "id: sorted node keys (hex)", one line each, sorted.
-std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* shape = nullptr) {
+std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* shape = nullptr,
+                   bool region_reclustering = true) {
   testing::TempDir dir;
   Sealer sealer(TestKey(), true);
   store::StoreOptions so;
@@ -121,6 +129,7 @@ std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* 
   EXPECT_TRUE(st.ok());
   Resolver::Options ro;
   ro.quarantine_fanout = 5;  // small data: a kiosk or a store phone is seen with a few people
+  ro.region_reclustering = region_reclustering;
   Resolver resolver(**st, PolicyFromConfig(d.config), TestKey(), ro);
   Metrics metrics;
   ingest::WriterOptions wo;
@@ -146,6 +155,7 @@ std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* 
     EXPECT_TRUE(outcome.rejected.empty()) << outcome.rejected.front().error;
   }
   writer.Stop();
+  if (shape) shape->planned = resolver.shape_counts();
   std::vector<std::string> lines;
   store::ReadView view(**st);
   EXPECT_TRUE(view.Scan(store::Cf::kClusters, "", [&](std::string_view, std::string_view value) {
@@ -162,6 +172,12 @@ std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* 
                     return true;
                   }).ok());
   if (shape) {
+    EXPECT_TRUE(view.Scan(store::Cf::kProfiles, "", [&](std::string_view key, std::string_view value) {
+                      profile::Stats stats;
+                      EXPECT_TRUE(profile::Stats::Decode(value, stats));
+                      shape->profiles += std::string(key) + ": " + Hex(stats.Encode()) + "\n";
+                      return true;
+                    }).ok());
     EXPECT_TRUE(view.Scan(store::Cf::kGuards, "", [&](std::string_view, std::string_view value) {
                       NodeGuard g;
                       EXPECT_TRUE(NodeGuard::Decode(value, g));
@@ -195,6 +211,34 @@ TEST(OrderIndependence, GeneratedCustomersGiveTheSamePartitionInThreeOrders) {
   }
   std::reverse(order.begin(), order.end());
   EXPECT_EQ(Ingest(d, order), first) << "reversed order";
+}
+
+// A new record re-partitions only the profiles around it when that is
+// provably what the whole component gives (resolver.cpp, PlanRegion): the
+// same records with every re-partition done on the whole component must
+// give the same profiles, and the region path must really have been taken,
+// including regions that had to grow into their ring.
+TEST(OrderIndependence, ReclusteringARegionGivesWhatTheWholeComponentGives) {
+  // Households sharing phones, phones typed one digit off (someone else's
+  // number) and people with two phones: profiles glued into large
+  // components by links the limits refuse, as in a real POS history.
+  synth::Options o = BaseOptions();
+  o.shared_phone_rate = 0.15;
+  o.two_phone_rate = 0.2;
+  o.pos_phone_typo_rate = 0.15;
+  const Data d = Generate(o, 3000);
+  std::vector<std::size_t> order(d.records.size());
+  std::iota(order.begin(), order.end(), 0);
+  Shape whole, region;
+  const std::string expected = Ingest(d, order, &whole, /*region_reclustering=*/false);
+  EXPECT_EQ(whole.planned.regions, 0u);
+  EXPECT_EQ(Ingest(d, order, &region), expected);
+  EXPECT_EQ(region.profiles, whole.profiles) << "the same profiles, but not the same profile documents";
+  EXPECT_GT(region.planned.regions, 100u);
+  EXPECT_LT(region.planned.components, whole.planned.components / 4);
+  std::mt19937_64 rng(11);
+  std::shuffle(order.begin(), order.end(), rng);
+  EXPECT_EQ(Ingest(d, order, &region), expected) << "shuffled, by region";
 }
 
 }  // namespace
