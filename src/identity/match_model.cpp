@@ -211,7 +211,7 @@ struct NamePairing {
   int rank = kMissingRank;
   NameLevel level = kNameDifferent;
   bool compared = false;
-  std::string value;
+  std::string_view value;
 };
 
 NamePairing PairNames(const PreparedName& a, const PreparedName& b, bool surname) {
@@ -282,7 +282,7 @@ FieldComparison BestOf(const std::vector<std::string>& a, const std::vector<std:
       const std::string& value = std::min(a[i], b[j]);
       if (level < best_level || (level == best_level && level == 0 && value < best.value)) {
         best_level = level;
-        best.value = level == 0 ? value : std::string();
+        best.value = level == 0 ? std::string_view(value) : std::string_view();
       }
     }
   }
@@ -301,7 +301,7 @@ int8_t ComparePostalCodes(const std::string& a, const std::string& b) {
 
 int8_t CompareAddresses(const PreparedPerson& a, const PreparedPerson& b) {
   if (a.address_key == b.address_key) return 0;
-  const TokenSetScore s = TokenSetSimilarity(a.address_tokens, b.address_tokens);
+  const TokenSetScore s = SortedTokenSetSimilarity(a.address_tokens, b.address_tokens);
   const bool contained = s.overlap >= 0.999 && std::min(a.address_tokens.size(), b.address_tokens.size()) >= 3;
   if (s.numbers_conflict) return s.dice >= 0.8 ? 2 : 3;
   if (s.dice >= 0.8 || contained) return 1;
@@ -407,9 +407,8 @@ PreparedPerson Prepare(const PersonAttributes& person) {
   p.gender = person.gender;
   p.postal_code = person.postal_code;
   p.address_tokens = AddressTokens(person.address);
-  std::vector<std::string> sorted = p.address_tokens;
-  std::sort(sorted.begin(), sorted.end());
-  p.address_key = Join(sorted, 0, sorted.size());
+  std::sort(p.address_tokens.begin(), p.address_tokens.end());
+  p.address_key = Join(p.address_tokens, 0, p.address_tokens.size());
   p.city = LatinKey(person.city);
   p.phones = person.phones;
   for (const auto& phone : p.phones) p.phone_national.push_back(NationalNumber(phone));
@@ -492,7 +491,19 @@ double MatchModel::Weight(MatchField field, int level, std::string_view value) c
 
 MatchScore MatchModel::Score(const ComparisonVector& comparison) const {
   MatchScore s;
-  s.total = PriorWeight();
+  ScoreInto(comparison, s.total, &s.fields);
+  s.probability = 1.0 / (1.0 + std::exp2(-s.total));
+  return s;
+}
+
+double MatchModel::Probability(const ComparisonVector& comparison) const {
+  double total = 0;
+  ScoreInto(comparison, total, nullptr);
+  return 1.0 / (1.0 + std::exp2(-total));
+}
+
+void MatchModel::ScoreInto(const ComparisonVector& comparison, double& total, std::vector<FieldWeight>* fields_out) const {
+  total = PriorWeight();
   const int8_t first = comparison[Index(MatchField::kFirstName)].level;
   const int8_t last = comparison[Index(MatchField::kLastName)].level;
   const int8_t birth = comparison[Index(MatchField::kBirthDate)].level;
@@ -516,24 +527,25 @@ MatchScore MatchModel::Score(const ComparisonVector& comparison) const {
       const double m = fields[i].levels[0].m;
       w = std::min(w, Log2(m / household_birth_u));
     }
-    s.total += w;
+    total += w;
     const bool grouped = household ? IsHouseholdField(field) : place_rule && IsPlaceField(field);
     if (grouped && w > 0) {
       group_sum += w;
       group_max = std::max(group_max, w);
     }
-    s.fields.push_back({std::string(FieldName(field)), FieldLevels(field)[static_cast<std::size_t>(c.level)], w});
+    if (fields_out != nullptr)
+      fields_out->push_back(
+          {std::string(FieldName(field)), FieldLevels(field)[static_cast<std::size_t>(c.level)], w});
   }
   const double taken_back = group_sum - group_max;
   if (taken_back > 0) {
-    s.total -= taken_back;
+    total -= taken_back;
+    if (fields_out == nullptr) return;
     if (household)
-      s.fields.push_back({"household", "given_names_differ", -taken_back});
+      fields_out->push_back({"household", "given_names_differ", -taken_back});
     else
-      s.fields.push_back({"place", "nested", -taken_back});
+      fields_out->push_back({"place", "nested", -taken_back});
   }
-  s.probability = 1.0 / (1.0 + std::exp2(-s.total));
-  return s;
 }
 
 MatchScore MatchModel::Compare(const PreparedPerson& a, const PreparedPerson& b) const {

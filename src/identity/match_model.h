@@ -68,8 +68,8 @@ struct PreparedPerson {
   std::string birth_date;
   std::string gender;
   std::string postal_code;
-  std::vector<std::string> address_tokens;
-  std::string address_key;  // sorted tokens, space-joined
+  std::vector<std::string> address_tokens;  // sorted
+  std::string address_key;  // the tokens, space-joined
   std::string city;         // LatinKey
   std::vector<std::string> phones;
   std::vector<std::string> phone_national;  // NationalNumber of each phone
@@ -78,11 +78,12 @@ struct PreparedPerson {
 PreparedPerson Prepare(const PersonAttributes& person);
 
 // Per field: the level index into FieldLevels, or kNull when either side lacks
-// the value; `value` is the agreed value for term frequency (exact level only).
+// the value; `value` is the agreed value for term frequency (exact level only),
+// a view into the compared records, which must outlive the comparison.
 inline constexpr int8_t kNull = -1;
 struct FieldComparison {
   int8_t level = kNull;
-  std::string value;
+  std::string_view value;
 };
 using ComparisonVector = std::array<FieldComparison, kMatchFieldCount>;
 ComparisonVector CompareFields(const PreparedPerson& a, const PreparedPerson& b);
@@ -139,6 +140,9 @@ class MatchModel {
   MatchScore Compare(const PersonAttributes& a, const PersonAttributes& b) const;
   MatchScore Compare(const PreparedPerson& a, const PreparedPerson& b) const;
   MatchScore Score(const ComparisonVector& comparison) const;
+  // Score(comparison).probability, bit for bit, without the per-field
+  // explanation: the candidate loop drops most pairs on this alone.
+  double Probability(const ComparisonVector& comparison) const;
 
   // The weight of one field at one level (value for term frequency).
   double Weight(MatchField field, int level, std::string_view value) const;
@@ -185,6 +189,11 @@ class MatchModel {
   // still all count.
   bool place_rule = false;
   std::array<FieldParams, kMatchFieldCount> fields;
+
+ private:
+  // The total of Score; the explanation too when fields_out is set. One
+  // body for both, so a probability is the same with or without it.
+  void ScoreInto(const ComparisonVector& comparison, double& total, std::vector<FieldWeight>* fields_out) const;
 };
 
 }  // namespace seam::identity

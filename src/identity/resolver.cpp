@@ -161,9 +161,9 @@ Result<const RecordEntry*> Resolver::FindRecord(const std::string& record_key) {
 
 // ---- the match graph ----
 
-Result<std::vector<std::string>> Resolver::BlocksOf(const PersonAttributes& person) const {
+Result<std::vector<std::string>> Resolver::BlocksOf(const PreparedPerson& person) const {
   std::vector<std::string> out;
-  for (const auto& key : BlockingKeys(person)) out.push_back(HashBlockKey(lookup_key_, key));
+  for (const auto& key : BlockingKeys(person, DefaultBlockingFamilies())) out.push_back(HashBlockKey(lookup_key_, key));
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -185,13 +185,14 @@ Result<const Resolver::Known*> Resolver::KnownOf(const std::string& node, const 
   }
   auto person = DecodePerson(encoded);
   if (!person.ok()) return person.status();
-  auto blocks = BlocksOf(*person);
+  PreparedPerson prepared = Prepare(*person);
+  auto blocks = BlocksOf(prepared);
   if (!blocks.ok()) return blocks.status();
   while (known_.size() >= kKnownCapacity) {
     known_.erase(known_lru_.front());
     known_lru_.pop_front();
   }
-  Known k{Prepare(*person), std::move(*blocks), known_lru_.insert(known_lru_.end(), node)};
+  Known k{std::move(prepared), std::move(*blocks), known_lru_.insert(known_lru_.end(), node)};
   return &known_.emplace(node, std::move(k)).first->second;
 }
 
@@ -278,8 +279,9 @@ Status Resolver::PlanNewAttrs(Plan& p, const std::string& node, const PersonAttr
     auto theirs = KnownOf(cand, &p);
     if (!theirs.ok()) return theirs.status();
     if (*theirs == nullptr) continue;
-    const MatchScore score = model_.Compare(me, (*theirs)->prepared);
-    if (score.probability < model_.lower_threshold) continue;
+    const ComparisonVector compared = CompareFields(me, (*theirs)->prepared);
+    if (model_.Probability(compared) < model_.lower_threshold) continue;
+    const MatchScore score = model_.Score(compared);
     auto support = Intersect(blocks, (*theirs)->blocks);
     if (auto in_plan = p.edges.find(cand); in_plan != p.edges.end()) {
       UpsertEdge(in_plan->second, Scored(node, score, support));
@@ -335,8 +337,9 @@ Status Resolver::PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::s
           auto kb = KnownOf(members[j], &p);
           if (!kb.ok()) return kb.status();
           if (*kb == nullptr) continue;
-          const MatchScore score = model_.Compare(ka.prepared, (*kb)->prepared);
-          if (score.probability < model_.lower_threshold) continue;
+          const ComparisonVector compared = CompareFields(ka.prepared, (*kb)->prepared);
+          if (model_.Probability(compared) < model_.lower_threshold) continue;
+          const MatchScore score = model_.Score(compared);
           auto support = Intersect(ka.blocks, (*kb)->blocks);
           auto list_b = EdgesOf(members[j], p);
           if (!list_b.ok()) return list_b.status();
@@ -737,8 +740,9 @@ Result<Plan> Resolver::PlanRescore(const std::string& node) {
     auto theirs = KnownOf(cand, &p);
     if (!theirs.ok()) return theirs.status();
     if (*theirs == nullptr) continue;
-    const MatchScore score = model_.Compare(me.prepared, (*theirs)->prepared);
-    if (score.probability < model_.lower_threshold) continue;
+    const ComparisonVector compared = CompareFields(me.prepared, (*theirs)->prepared);
+    if (model_.Probability(compared) < model_.lower_threshold) continue;
+    const MatchScore score = model_.Score(compared);
     auto support = Intersect(me.blocks, (*theirs)->blocks);
     auto list = EdgesOf(cand, p);
     if (!list.ok()) return list.status();

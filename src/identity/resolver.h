@@ -195,7 +195,7 @@ class Resolver {
   Result<uint64_t> CountOf(const std::string& block, const Plan& plan);
   Result<BlockInfo> BlockOf(const std::string& block, const Plan& plan);
   Result<MatchEdges> EdgesOf(const std::string& node, const Plan& plan);
-  Result<std::vector<std::string>> BlocksOf(const PersonAttributes& person) const;
+  Result<std::vector<std::string>> BlocksOf(const PreparedPerson& person) const;
   MatchEdge Scored(const std::string& other, const MatchScore& score, std::vector<std::string> support) const;
   // Adds `node` (with `person`) to the match graph: its blocks, candidates,
   // edges. `touched` gets nodes whose components the change may reshape.

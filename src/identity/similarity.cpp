@@ -647,12 +647,20 @@ std::vector<std::string> AddressTokens(std::string_view normalised_address) {
 }
 
 TokenSetScore TokenSetSimilarity(const std::vector<std::string>& a_in, const std::vector<std::string>& b_in) {
-  TokenSetScore score;
-  if (a_in.empty() || b_in.empty()) return score;
-  const bool swap = b_in < a_in;
-  std::vector<std::string> a = swap ? b_in : a_in, b = swap ? a_in : b_in;
+  std::vector<std::string> a = a_in, b = b_in;
   std::sort(a.begin(), a.end());
   std::sort(b.begin(), b.end());
+  return SortedTokenSetSimilarity(a, b);
+}
+
+TokenSetScore SortedTokenSetSimilarity(const std::vector<std::string>& a_in, const std::vector<std::string>& b_in) {
+  TokenSetScore score;
+  if (a_in.empty() || b_in.empty()) return score;
+  // The greedy pairing below visits a's words first: the smaller list is a,
+  // so (x, y) and (y, x) pair alike.
+  const bool swap = b_in < a_in;
+  const std::vector<std::string>& a = swap ? b_in : a_in;
+  const std::vector<std::string>& b = swap ? a_in : b_in;
   auto is_number = [](const std::string& t) { return !t.empty() && t[0] >= '0' && t[0] <= '9'; };
 
   bool a_has_number = false, b_has_number = false, shared_number = false;
@@ -743,6 +751,22 @@ std::string NationalNumber(std::string_view e164) {
   using i18n::phonenumbers::PhoneNumber;
   using i18n::phonenumbers::PhoneNumberUtil;
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  // A stored phone is E.164 as the library formats it: '+', the country
+  // calling code, the national significant number. Calling codes are
+  // prefix-free, so the first prefix the library knows as one is the code,
+  // and what follows is the number, without a parse (its regular expressions
+  // were most of preparing a record for matching).
+  const bool plain = e164.size() > 4 && e164.size() <= 16 && e164[0] == '+' && e164[1] != '0' &&
+                     std::all_of(e164.begin() + 1, e164.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (plain) {
+    int code = 0;
+    std::string region;
+    for (std::size_t digits = 1; digits <= 3; ++digits) {
+      code = code * 10 + (e164[digits] - '0');
+      util.GetRegionCodeForCountryCode(code, &region);
+      if (region != "ZZ") return std::string(e164.substr(1 + digits));
+    }
+  }
   PhoneNumber number;
   std::string nsn;
   if (util.Parse(std::string(e164), "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR)

@@ -82,6 +82,9 @@ struct TokenSetScore {
 // Jaro-Winkler >= 0.9; numbers must be equal. Greedy in a canonical order,
 // so symmetric.
 TokenSetScore TokenSetSimilarity(const std::vector<std::string>& a, const std::vector<std::string>& b);
+// The same for lists already sorted (PreparedPerson keeps its address words
+// sorted), without the copies: the candidate loop calls this per pair.
+TokenSetScore SortedTokenSetSimilarity(const std::vector<std::string>& a, const std::vector<std::string>& b);
 
 // --- Dates, phones, e-mails -----------------------------------------------------
 

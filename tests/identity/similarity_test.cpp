@@ -2,7 +2,9 @@
 #include "identity/similarity.h"
 
 #include <gtest/gtest.h>
+#include <phonenumbers/phonenumberutil.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -127,6 +129,36 @@ TEST(Phones, CompareOnTheNationalNumber) {
   EXPECT_EQ(ComparePhones("+821012345678", "+821012346578"), PhoneLevel::kOneEdit);  // 56 swapped
   EXPECT_EQ(ComparePhones("+821012345678", "+821098765432"), PhoneLevel::kDifferent);
   EXPECT_EQ(NationalNumber("+821012345678"), "1012345678");
+}
+
+TEST(Phones, TheNationalNumberFollowsTheCallingCode) {
+  EXPECT_EQ(NationalNumber("+8225551234"), "25551234");        // 82, Seoul
+  EXPECT_EQ(NationalNumber("+14155552671"), "4155552671");     // 1, one digit
+  EXPECT_EQ(NationalNumber("+442079460958"), "2079460958");    // 44
+  EXPECT_EQ(NationalNumber("+390612345678"), "0612345678");    // 39: Italy keeps its leading zero
+  EXPECT_EQ(NationalNumber("+61412345678"), "412345678");      // 61
+  EXPECT_EQ(NationalNumber("+85291234567"), "91234567");       // 852, three digits
+  EXPECT_EQ(NationalNumber("+80012345678"), "12345678");       // 800, non-geographic
+  // Every region's example numbers, mobile and fixed, as the library formats them.
+  const auto& util = *i18n::phonenumbers::PhoneNumberUtil::GetInstance();
+  std::set<std::string> regions;
+  util.GetSupportedRegions(&regions);
+  std::size_t checked = 0;
+  for (const auto& region : regions) {
+    for (const auto type : {i18n::phonenumbers::PhoneNumberUtil::MOBILE, i18n::phonenumbers::PhoneNumberUtil::FIXED_LINE}) {
+      i18n::phonenumbers::PhoneNumber number;
+      if (!util.GetExampleNumberForType(region, type, &number)) continue;
+      std::string e164, nsn;
+      util.Format(number, i18n::phonenumbers::PhoneNumberUtil::E164, &e164);
+      util.GetNationalSignificantNumber(number, &nsn);
+      EXPECT_EQ(NationalNumber(e164), nsn) << region << " " << e164;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 400u);
+  // Not E.164: the library's parse, else the digits.
+  EXPECT_EQ(NationalNumber("+82 10-1234-5678"), "1012345678");
+  EXPECT_EQ(NationalNumber("010-1234-5678"), "01012345678");
 }
 
 TEST(Emails, CompareAtLevels) {
