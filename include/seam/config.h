@@ -72,7 +72,7 @@ struct Config {
   std::map<std::string, std::string> import_customers_map;
   int import_batch_records = 2000;
   int import_max_in_flight = 4;
-  int import_max_open_receipts = 100000;
+  int import_max_open_receipts = 5000;
   int import_max_errors = 100;
   uint64_t import_max_bytes = 0;  // 0: no cap on one upload
   std::string import_spool_dir;   // "": <data_dir>/imports

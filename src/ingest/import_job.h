@@ -59,7 +59,7 @@ struct ImportOptions {
   Micros received_at = 0;
   std::size_t batch_records = 2000;
   std::size_t max_in_flight = 4;
-  std::size_t max_open_receipts = 100000;
+  std::size_t max_open_receipts = 5000;
   std::size_t max_errors = 100;
   bool async = false;
 };

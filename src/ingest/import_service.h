@@ -23,7 +23,7 @@ struct ImportSettings {
   std::map<std::string, std::string> customers_map;  // config import.customers_map
   std::size_t batch_records = 2000;
   std::size_t max_in_flight = 4;
-  std::size_t max_open_receipts = 100000;
+  std::size_t max_open_receipts = 5000;
   std::size_t max_errors = 100;
   std::string spool_dir;  // where async uploads wait (encrypted); default <data_dir>/imports
 };
