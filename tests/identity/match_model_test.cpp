@@ -176,6 +176,28 @@ TEST(MatchModel, CompareIsSymmetricAndDeterministicBitForBit) {
   }
 }
 
+TEST(MatchModel, ProbabilityAloneIsTheScoresProbabilityBitForBit) {
+  // The candidate loop filters on Probability and builds Score only for the
+  // pairs it keeps: the two must never disagree on a threshold.
+  const MatchModel m = MatchModel::Default();
+  auto people = Variety();
+  // A household: its shared home and phone are one piece of evidence.
+  people.push_back(Person("김민수", "1971-05-02", "경기도 하남시 올림픽로 285 105동 302호", "12950", {"010-2222-3333"}));
+  people.push_back(Person("이영희", "1973-11-20", "경기도 하남시 올림픽로 285 105동 302호", "12950", {"010-2222-3333"}));
+  std::size_t household = 0;
+  for (const auto& a : people) {
+    for (const auto& b : people) {
+      const PreparedPerson pa = Prepare(a), pb = Prepare(b);
+      const ComparisonVector compared = CompareFields(pa, pb);
+      const MatchScore full = m.Score(compared);
+      const double alone = m.Probability(compared);
+      EXPECT_EQ(std::memcmp(&full.probability, &alone, sizeof(double)), 0) << a.full_name << " / " << b.full_name;
+      household += Field(full, "household") != nullptr;
+    }
+  }
+  EXPECT_GT(household, 0u);  // the taken-back weight is part of what is compared
+}
+
 TEST(MatchModel, SnapshotRoundTripsThroughJson) {
   const MatchModel m = MatchModel::Default();
   auto back = MatchModel::FromJson(nlohmann::json::parse(m.ToJson().dump()));
