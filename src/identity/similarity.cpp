@@ -764,7 +764,11 @@ std::string NationalNumber(std::string_view e164) {
     for (std::size_t digits = 1; digits <= 3; ++digits) {
       code = code * 10 + (e164[digits] - '0');
       util.GetRegionCodeForCountryCode(code, &region);
-      if (region != "ZZ") return std::string(e164.substr(1 + digits));
+      if (region == "ZZ") continue;
+      // A leading zero may be a national prefix left in (the parse strips
+      // it) or part of the number (Italy keeps it): the parse decides.
+      if (e164[1 + digits] == '0') break;
+      return std::string(e164.substr(1 + digits));
     }
   }
   PhoneNumber number;

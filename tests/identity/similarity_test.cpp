@@ -158,6 +158,7 @@ TEST(Phones, TheNationalNumberFollowsTheCallingCode) {
   EXPECT_GT(checked, 400u);
   // Not E.164: the library's parse, else the digits.
   EXPECT_EQ(NationalNumber("+82 10-1234-5678"), "1012345678");
+  EXPECT_EQ(NationalNumber("+8201012345678"), "1012345678");  // a national prefix left in
   EXPECT_EQ(NationalNumber("010-1234-5678"), "01012345678");
 }
 
