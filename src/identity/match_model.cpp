@@ -552,6 +552,13 @@ MatchScore MatchModel::Compare(const PreparedPerson& a, const PreparedPerson& b)
   return Score(CompareFields(a, b));
 }
 
+std::optional<MatchScore> MatchModel::CompareAtLeast(const PreparedPerson& a, const PreparedPerson& b,
+                                                     double min_probability) const {
+  const ComparisonVector compared = CompareFields(a, b);
+  if (Probability(compared) < min_probability) return std::nullopt;
+  return Score(compared);
+}
+
 MatchScore MatchModel::Compare(const PersonAttributes& a, const PersonAttributes& b) const {
   return Compare(Prepare(a), Prepare(b));
 }

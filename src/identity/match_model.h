@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -141,8 +142,12 @@ class MatchModel {
   MatchScore Compare(const PreparedPerson& a, const PreparedPerson& b) const;
   MatchScore Score(const ComparisonVector& comparison) const;
   // Score(comparison).probability, bit for bit, without the per-field
-  // explanation: the candidate loop drops most pairs on this alone.
+  // explanation.
   double Probability(const ComparisonVector& comparison) const;
+  // Compare for a candidate loop: nullopt for a pair below `min_probability`
+  // (most pairs), whose explanation is then never built.
+  std::optional<MatchScore> CompareAtLeast(const PreparedPerson& a, const PreparedPerson& b,
+                                           double min_probability) const;
 
   // The weight of one field at one level (value for term frequency).
   double Weight(MatchField field, int level, std::string_view value) const;

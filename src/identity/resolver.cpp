@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -279,9 +280,9 @@ Status Resolver::PlanNewAttrs(Plan& p, const std::string& node, const PersonAttr
     auto theirs = KnownOf(cand, &p);
     if (!theirs.ok()) return theirs.status();
     if (*theirs == nullptr) continue;
-    const ComparisonVector compared = CompareFields(me, (*theirs)->prepared);
-    if (model_.Probability(compared) < model_.lower_threshold) continue;
-    const MatchScore score = model_.Score(compared);
+    const std::optional<MatchScore> kept = model_.CompareAtLeast(me, (*theirs)->prepared, model_.lower_threshold);
+    if (!kept) continue;
+    const MatchScore& score = *kept;
     auto support = Intersect(blocks, (*theirs)->blocks);
     if (auto in_plan = p.edges.find(cand); in_plan != p.edges.end()) {
       UpsertEdge(in_plan->second, Scored(node, score, support));
@@ -337,9 +338,10 @@ Status Resolver::PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::s
           auto kb = KnownOf(members[j], &p);
           if (!kb.ok()) return kb.status();
           if (*kb == nullptr) continue;
-          const ComparisonVector compared = CompareFields(ka.prepared, (*kb)->prepared);
-          if (model_.Probability(compared) < model_.lower_threshold) continue;
-          const MatchScore score = model_.Score(compared);
+          const std::optional<MatchScore> kept =
+              model_.CompareAtLeast(ka.prepared, (*kb)->prepared, model_.lower_threshold);
+          if (!kept) continue;
+          const MatchScore& score = *kept;
           auto support = Intersect(ka.blocks, (*kb)->blocks);
           auto list_b = EdgesOf(members[j], p);
           if (!list_b.ok()) return list_b.status();
@@ -740,9 +742,10 @@ Result<Plan> Resolver::PlanRescore(const std::string& node) {
     auto theirs = KnownOf(cand, &p);
     if (!theirs.ok()) return theirs.status();
     if (*theirs == nullptr) continue;
-    const ComparisonVector compared = CompareFields(me.prepared, (*theirs)->prepared);
-    if (model_.Probability(compared) < model_.lower_threshold) continue;
-    const MatchScore score = model_.Score(compared);
+    const std::optional<MatchScore> kept =
+        model_.CompareAtLeast(me.prepared, (*theirs)->prepared, model_.lower_threshold);
+    if (!kept) continue;
+    const MatchScore& score = *kept;
     auto support = Intersect(me.blocks, (*theirs)->blocks);
     auto list = EdgesOf(cand, p);
     if (!list.ok()) return list.status();

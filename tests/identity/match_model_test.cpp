@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -192,6 +193,11 @@ TEST(MatchModel, ProbabilityAloneIsTheScoresProbabilityBitForBit) {
       const MatchScore full = m.Score(compared);
       const double alone = m.Probability(compared);
       EXPECT_EQ(std::memcmp(&full.probability, &alone, sizeof(double)), 0) << a.full_name << " / " << b.full_name;
+      // A pair at the threshold is kept, with the whole explanation; one just below it is not.
+      const auto kept = m.CompareAtLeast(pa, pb, full.probability);
+      ASSERT_TRUE(kept.has_value());
+      EXPECT_EQ(kept->fields, full.fields);
+      EXPECT_FALSE(m.CompareAtLeast(pa, pb, std::nextafter(full.probability, 2.0)).has_value());
       household += Field(full, "household") != nullptr;
     }
   }
