@@ -40,6 +40,13 @@ void AddFamily(std::vector<std::string>& out, std::string_view family, const Pre
   const bool has_dob = !p.birth_date.empty();
   if (family == "dob") {
     Add(out, family, p.birth_date);
+  } else if (family == "dobi") {
+    // Either initial, of the loose romanisation so that 민수 and Minsoo agree:
+    // a birth date alone gathers a city's worth of people as the base grows.
+    if (has_dob) {
+      if (!p.first.loose.empty()) Add(out, family, p.birth_date + "|f" + p.first.loose.substr(0, 1));
+      if (!p.last.loose.empty()) Add(out, family, p.birth_date + "|l" + p.last.loose.substr(0, 1));
+    }
   } else if (family == "ln1pc") {
     if (!last.empty() && !p.postal_code.empty()) Add(out, family, FirstCodePoint(last) + "|" + p.postal_code);
   } else if (family == "fnln") {
@@ -91,6 +98,7 @@ void AddFamily(std::vector<std::string>& out, std::string_view family, const Pre
 const std::vector<BlockingFamily>& AllBlockingFamilies() {
   static const std::vector<BlockingFamily> families = {
       {"dob", {F::kBirthDate}, "birth date"},
+      {"dobi", {F::kBirthDate}, "birth date + the given or the family name's romanised initial"},
       {"ln1pc", {F::kLastName, F::kPostalCode, F::kAddress, F::kCity}, "family-name initial + postal code"},
       {"fnln", {F::kFirstName, F::kLastName}, "given + family name, either order"},
       {"fnpc", {F::kFirstName, F::kPostalCode, F::kAddress, F::kCity}, "given name + postal code"},

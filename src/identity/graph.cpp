@@ -13,17 +13,7 @@ constexpr uint8_t kEdgesFormat = 1;
 constexpr uint8_t kDecisionsFormat = 1;
 constexpr uint8_t kGuardFormat = 1;
 
-void EncodeList(store::Encoder& e, const std::vector<std::string>& v) {
-  e.U64(v.size());
-  for (const auto& x : v) e.Bytes(x);
-}
-bool DecodeList(store::Decoder& d, std::vector<std::string>& v) {
-  uint64_t n = 0;
-  if (!d.Count(n)) return false;
-  v.resize(n);
-  for (auto& x : v) d.Bytes(x);
-  return d.ok();
-}
+constexpr uint8_t kAttrsFormat = 1;  // never the first byte of EncodePerson (a MessagePack array)
 
 }  // namespace
 
@@ -174,8 +164,8 @@ std::string MatchEdges::Encode() const {
     e.Bytes(x.other);
     e.Double(x.total);
     e.Double(x.probability);
-    EncodeList(e, x.support);
-    EncodeList(e, x.fields);
+    e.Strings(x.support);
+    e.Strings(x.fields);
   }
   return e.Take();
 }
@@ -190,7 +180,7 @@ bool MatchEdges::Decode(std::string_view in, MatchEdges& out) {
     d.Bytes(x.other);
     d.Double(x.total);
     d.Double(x.probability);
-    if (!DecodeList(d, x.support) || !DecodeList(d, x.fields)) return false;
+    if (!d.Strings(x.support) || !d.Strings(x.fields)) return false;
   }
   return d.done();
 }
@@ -198,13 +188,33 @@ bool MatchEdges::Decode(std::string_view in, MatchEdges& out) {
 std::string BlockInfo::Encode() const {
   store::Encoder e;
   e.U64(count);
-  EncodeList(e, members);
+  e.Strings(members);
   return e.Take();
 }
 
 bool BlockInfo::Decode(std::string_view in, BlockInfo& out) {
   store::Decoder d(in);
-  return d.U64(out.count) && DecodeList(d, out.members) && d.done();
+  return d.U64(out.count) && d.Strings(out.members) && d.done();
+}
+
+std::string AttrsEntry::Encode() const {
+  store::Encoder e;
+  e.Byte(kAttrsFormat);
+  e.Bytes(encoded);
+  e.Bytes(prepared);
+  e.Bytes(fingerprint);
+  e.Strings(blocks);
+  return e.Take();
+}
+
+bool AttrsEntry::Decode(std::string_view in, AttrsEntry& out) {
+  if (in.empty() || static_cast<uint8_t>(in[0]) != kAttrsFormat) {
+    out = AttrsEntry{std::string(in), {}, {}, {}};
+    return true;
+  }
+  store::Decoder d(in.substr(1));
+  return d.Bytes(out.encoded) && d.Bytes(out.prepared) && d.Bytes(out.fingerprint) && d.Strings(out.blocks) &&
+         d.done();
 }
 
 std::string SigList::Encode() const {
@@ -254,7 +264,7 @@ bool NodeDecisions::Decode(std::string_view in, NodeDecisions& out) {
 std::string NodeGuard::Encode() const {
   store::Encoder e;
   e.Byte(kGuardFormat);
-  EncodeList(e, seen_with);
+  e.Strings(seen_with);
   e.Byte(static_cast<uint8_t>((quarantined ? 1 : 0) | (released ? 2 : 0)));
   return e.Take();
 }
@@ -262,7 +272,7 @@ std::string NodeGuard::Encode() const {
 bool NodeGuard::Decode(std::string_view in, NodeGuard& out) {
   store::Decoder d(in);
   uint8_t format = 0, flags = 0;
-  if (!d.Byte(format) || format != kGuardFormat || !DecodeList(d, out.seen_with) || !d.Byte(flags)) return false;
+  if (!d.Byte(format) || format != kGuardFormat || !d.Strings(out.seen_with) || !d.Byte(flags)) return false;
   out.quarantined = flags & 1;
   out.released = flags & 2;
   return d.done();

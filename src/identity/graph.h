@@ -98,15 +98,19 @@ struct SigList {
   static bool Decode(std::string_view in, SigList& out);
 };
 
-// A record's match attributes (identity/person.h EncodePerson), under its
-// attribute node (kAttrs, sealed).
+// A record's match attributes, under its attribute node (kAttrs, sealed),
+// with what loading it as a match candidate needs: its prepared form and the
+// hashed blocking keys it is indexed under (the keys a later removal must
+// take it out of, whatever this build's blocking families are).
 struct AttrsEntry {
-  std::string encoded;
-  std::string Encode() const { return encoded; }
-  static bool Decode(std::string_view in, AttrsEntry& out) {
-    out.encoded = std::string(in);
-    return true;
-  }
+  std::string encoded;              // identity/person.h EncodePerson
+  std::string prepared;             // prepared_codec.h EncodePrepared, or empty
+  std::string fingerprint;          // PrepareFingerprint() of the build that prepared it
+  std::vector<std::string> blocks;  // sorted hashed blocking keys; empty when not stored
+  // Values written before the prepared form was stored are the bare
+  // EncodePerson bytes: they decode with `encoded` alone.
+  std::string Encode() const;
+  static bool Decode(std::string_view in, AttrsEntry& out);
 };
 
 // An admin's decision about two nodes (kDecisions, under each end): evidence

@@ -59,6 +59,7 @@ struct PreparedName {
   std::vector<int> nickname_groups;  // NicknameGroups(latin)
   bool hangul = false;
   bool empty() const { return key.empty(); }
+  bool operator==(const PreparedName&) const = default;
 };
 
 // Comparison-ready forms of one person, computed once per record; comparing
@@ -75,6 +76,7 @@ struct PreparedPerson {
   std::vector<std::string> phones;
   std::vector<std::string> phone_national;  // NationalNumber of each phone
   std::vector<std::string> emails;
+  bool operator==(const PreparedPerson&) const = default;
 };
 PreparedPerson Prepare(const PersonAttributes& person);
 

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "identity/blocking.h"
+#include "identity/prepared_codec.h"
 
 namespace seam::identity {
 namespace {
@@ -175,25 +176,31 @@ Result<const Resolver::Known*> Resolver::KnownOf(const std::string& node, const 
     known_lru_.splice(known_lru_.end(), known_lru_, it->second.lru);
     return &it->second;
   }
-  std::string encoded;
+  PreparedPerson prepared;
+  std::vector<std::string> blocks;
   if (plan != nullptr && plan->new_attrs && plan->new_attrs->first == node) {
-    encoded = plan->new_attrs->second;
+    auto person = DecodePerson(plan->new_attrs->second);
+    if (!person.ok()) return person.status();
+    prepared = Prepare(*person);
   } else {
     auto stored = attrs_.Get(reader_, node);
     if (!stored.ok()) return stored.status();
     if (*stored == nullptr) return static_cast<const Known*>(nullptr);
-    encoded = (*stored)->encoded;
+    auto loaded = PreparedOf(**stored);
+    if (!loaded.ok()) return loaded.status();
+    prepared = std::move(*loaded);
+    blocks = (*stored)->blocks;
   }
-  auto person = DecodePerson(encoded);
-  if (!person.ok()) return person.status();
-  PreparedPerson prepared = Prepare(*person);
-  auto blocks = BlocksOf(prepared);
-  if (!blocks.ok()) return blocks.status();
+  if (blocks.empty()) {
+    auto fresh = BlocksOf(prepared);
+    if (!fresh.ok()) return fresh.status();
+    blocks = std::move(*fresh);
+  }
   while (known_.size() >= kKnownCapacity) {
     known_.erase(known_lru_.front());
     known_lru_.pop_front();
   }
-  Known k{std::move(prepared), std::move(*blocks), known_lru_.insert(known_lru_.end(), node)};
+  Known k{std::move(prepared), std::move(blocks), known_lru_.insert(known_lru_.end(), node)};
   return &known_.emplace(node, std::move(k)).first->second;
 }
 
@@ -248,14 +255,15 @@ MatchEdge Resolver::Scored(const std::string& other, const MatchScore& score, st
   return e;
 }
 
-Status Resolver::PlanNewAttrs(Plan& p, const std::string& node, const PersonAttributes& person,
+Status Resolver::PlanNewAttrs(Plan& p, const std::string& node, const std::string& encoded,
                               std::set<std::string>& touched) {
-  p.new_attrs = {node, EncodePerson(person)};
+  p.new_attrs = {node, encoded};
   auto mine = KnownOf(node, &p);
   if (!mine.ok()) return mine.status();
   const std::vector<std::string> blocks = (*mine)->blocks;
   const PreparedPerson me = (*mine)->prepared;
   p.new_attrs_blocks = blocks;
+  p.new_attrs_prepared = EncodePrepared(me);
   std::set<std::string> candidates;
   for (const auto& b : blocks) {
     auto info = BlockOf(b, p);
@@ -541,9 +549,7 @@ Result<Plan> Resolver::PlanAdd(const Record& record) {
       auto stored = attrs_.Get(reader_, keys[i]);
       if (!stored.ok()) return stored.status();
       if (*stored != nullptr) continue;
-      auto person = DecodePerson(record.match_attributes);
-      if (!person.ok()) return person.status();
-      if (auto s = PlanNewAttrs(p, keys[i], *person, touched); !s.ok()) return s;
+      if (auto s = PlanNewAttrs(p, keys[i], record.match_attributes, touched); !s.ok()) return s;
     }
     if (auto s = PlanGuards(p, touched); !s.ok()) return s;
     if (auto s = PlanJoin(p, touched); !s.ok()) return s;
@@ -1087,7 +1093,7 @@ Status Resolver::PlanShape(Plan& p, const std::vector<std::string>& start) {
 void Resolver::ApplyMatching(Plan& p, store::Batch& batch) {
   if (p.new_attrs) {
     const auto& [node, encoded] = *p.new_attrs;
-    attrs_.Put(node, AttrsEntry{encoded});
+    attrs_.Put(node, AttrsEntry{encoded, p.new_attrs_prepared, PrepareFingerprint(), p.new_attrs_blocks});
     for (const auto& b : p.new_attrs_blocks) {
       batch.Put(Cf::kBlocks, b + node, "");
       members_added_[b].insert(node);

@@ -83,6 +83,7 @@ struct Plan {
   // Matching and guards: the stored objects as they will be.
   std::optional<std::pair<std::string, std::string>> new_attrs;  // node, encoded attributes
   std::vector<std::string> new_attrs_blocks;                     // its hashed blocking keys
+  std::string new_attrs_prepared;                                // EncodePrepared of its prepared form
   std::vector<std::pair<std::string, std::vector<std::string>>> removed_blocks;  // attrs node -> blocks left
   std::map<std::string, BlockInfo> blocks;  // the blocking keys as they will be
   std::map<std::string, MatchEdges> edges;  // empty list: erase
@@ -199,7 +200,7 @@ class Resolver {
   MatchEdge Scored(const std::string& other, const MatchScore& score, std::vector<std::string> support) const;
   // Adds `node` (with `person`) to the match graph: its blocks, candidates,
   // edges. `touched` gets nodes whose components the change may reshape.
-  Status PlanNewAttrs(Plan& p, const std::string& node, const PersonAttributes& person, std::set<std::string>& touched);
+  Status PlanNewAttrs(Plan& p, const std::string& node, const std::string& encoded, std::set<std::string>& touched);
   Status PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::string>& touched);
   Status PlanGuards(Plan& p, std::set<std::string>& touched);
   Status PlanShape(Plan& p, const std::vector<std::string>& start);

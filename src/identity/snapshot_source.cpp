@@ -1,5 +1,7 @@
 #include "identity/snapshot_source.h"
 
+#include "identity/prepared_codec.h"
+
 namespace seam::identity {
 
 using store::Cf;
@@ -53,10 +55,12 @@ Result<std::optional<PersonAttributes>> SnapshotSource::Attributes(const std::st
 }
 
 Result<std::optional<PreparedPerson>> SnapshotSource::Prepared(const std::string& node) {
-  auto a = Attributes(node);
+  auto a = Load<AttrsEntry>(Cf::kAttrs, node);
   if (!a.ok()) return a.status();
   if (!*a) return std::optional<PreparedPerson>();
-  return std::optional<PreparedPerson>(Prepare(**a));
+  auto prepared = PreparedOf(**a);
+  if (!prepared.ok()) return prepared.status();
+  return std::optional<PreparedPerson>(std::move(*prepared));
 }
 
 Result<std::optional<std::string>> SnapshotSource::ProfileOf(const std::string& node) {

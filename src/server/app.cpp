@@ -104,7 +104,12 @@ struct App::Impl {
       store::ReadView view(*store);
       Status bad;
       Status s = view.Scan(store::Cf::kAttrs, "", [&](std::string_view, std::string_view value) {
-        auto person = identity::DecodePerson(value);
+        identity::AttrsEntry entry;
+        if (!identity::AttrsEntry::Decode(value, entry)) {
+          bad = Status::Internal("undecodable match attributes");
+          return false;
+        }
+        auto person = identity::DecodePerson(entry.encoded);
         if (!person.ok()) {
           bad = person.status();
           return false;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace seam::store {
 
@@ -34,6 +35,10 @@ class Encoder {
   void Bytes(std::string_view s) {
     U64(s.size());
     out_.append(s);
+  }
+  void Strings(const std::vector<std::string>& v) {
+    U64(v.size());
+    for (const auto& x : v) Bytes(x);
   }
   std::string Take() { return std::move(out_); }
 
@@ -87,6 +92,13 @@ class Decoder {
     s.assign(in_.substr(pos_, n));
     pos_ += n;
     return true;
+  }
+  bool Strings(std::vector<std::string>& v) {
+    uint64_t n = 0;
+    if (!Count(n)) return false;
+    v.resize(n);
+    for (auto& x : v) Bytes(x);
+    return ok_;
   }
   // A count of items that each take at least one byte: bounded by what is left.
   bool Count(uint64_t& n) { return U64(n) && (n <= in_.size() - pos_ || (ok_ = false)); }
