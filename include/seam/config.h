@@ -64,7 +64,7 @@ struct Config {
   std::map<std::string, IdentifierType> identifier_types;
   std::vector<std::string> blocklist;
   int max_component_signatures = 20000;
-  int max_block_size = 500;       // a blocking key with more records draws no candidates
+  int max_block_size = 50;        // a blocking key with more records draws no candidates
   int quarantine_fanout = 50;     // 0: never quarantine automatically
   std::vector<std::string> person_keys;  // the types fan-out is counted in
   // import

@@ -119,7 +119,7 @@ const std::vector<BlockingFamily>& AllBlockingFamilies() {
 }
 
 const std::vector<std::string_view>& DefaultBlockingFamilies() {
-  static const std::vector<std::string_view> families = {"dob", "ln1pc", "fn3ln3", "addr", "ph", "ph4y", "em"};
+  static const std::vector<std::string_view> families = {"dob", "dobi", "ln1pc", "fn3ln3", "addr", "ph", "ph4y", "em"};
   return families;
 }
 

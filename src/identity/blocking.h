@@ -8,9 +8,12 @@
 // measures): a key whose block holds more than kMaxBlockSize entities does
 // not draw candidates. Such a key (a birth date shared by half a city, 김 + a
 // big apartment complex's postal code) carries little evidence and would make
-// every new record cost thousands of comparisons; the other keys of the
-// record still draw its candidates. docs/matching.md lists the recall this
-// costs per dataset.
+// every new record cost ever more comparisons as the base grows; the other
+// keys of the record still draw its candidates, and a coarse key has a finer
+// one behind it (dob, then dobi: birth date + an initial) that takes over
+// once the coarse block is past the cap. The cap is what keeps the work per
+// record flat from 10^5 to 10^6 records. docs/matching.md lists the recall
+// this costs per dataset.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +29,7 @@
 
 namespace seam::identity {
 
-inline constexpr std::size_t kMaxBlockSize = 500;
+inline constexpr std::size_t kMaxBlockSize = 50;
 
 // A family of blocking keys: the key prefix before ':' and the fields EM must
 // not estimate from the pairs the family draws — those the key is built from

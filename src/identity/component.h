@@ -21,7 +21,7 @@ namespace seam::identity {
 
 struct GatherLimits {
   int max_sigs = 20000;             // past it: over_cap (a junk value the guards missed)
-  uint64_t max_block_size = 500;    // an edge needs a shared block no larger than this
+  uint64_t max_block_size = 50;     // an edge needs a shared block no larger than this
   double upper_threshold = 0.95;    // an edge below it joins nothing (a possible match)
 };
 

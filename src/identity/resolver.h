@@ -118,7 +118,7 @@ class Resolver {
   struct Options {
     int max_component_sigs = 20000;
     std::size_t cache_objects = 200000;  // clean graph objects kept between groups, per table
-    uint64_t max_block_size = 500;       // a larger block draws no candidates
+    uint64_t max_block_size = 50;        // a larger block draws no candidates
     // A node seen with more distinct values of one of these types than the
     // threshold is quarantined (a kiosk device, a store's default phone).
     std::vector<std::string> person_keys = {"user_id", "member_id", "card_token", "customer_id"};
