@@ -37,6 +37,7 @@ struct Config {
   std::string compression = "lz4";
   int memtable_budget_mb = 128;
   int block_cache_mb = 128;
+  int object_cache_mb = 256;  // the writer's decoded graph and profile objects
   // security
   std::string key_file = "./secrets/seam.key";
   bool encrypt_at_rest = true;

@@ -83,6 +83,7 @@ Status Typed(const nlohmann::json& j, Config& c) {
   take(Get(j, "store", "compression", c.compression));
   take(Get(j, "store", "memtable_budget_mb", c.memtable_budget_mb));
   take(Get(j, "store", "block_cache_mb", c.block_cache_mb));
+  take(Get(j, "store", "object_cache_mb", c.object_cache_mb));
   take(Get(j, "security", "key_file", c.key_file));
   take(Get(j, "security", "encrypt_at_rest", c.encrypt_at_rest));
   take(Get(j, "http", "max_body_bytes", c.max_body_bytes));
@@ -152,6 +153,7 @@ Status Typed(const nlohmann::json& j, Config& c) {
 
   if (c.threads < 0) return Bad("server.threads must be >= 0");
   if (c.render_cache_mb < 0) return Bad("profile.render_cache_mb must be >= 0");
+  if (c.object_cache_mb < 0) return Bad("store.object_cache_mb must be >= 0");
   if (c.max_json_depth < 2) return Bad("http.max_json_depth must be >= 2");
   if (c.queue_capacity < 1) return Bad("ingest.queue_capacity must be >= 1");
   if (c.max_block_size < 2 || c.quarantine_fanout < 0)

@@ -17,7 +17,10 @@ using store::Cf;
 
 Status Missing(const char* what) { return Status::Internal(std::string("identity graph: missing ") + what); }
 
-constexpr std::size_t kKnownCapacity = 200000;
+// Prepared candidates kept decoded. A miss costs one read (often from the
+// attrs table's cache) and a varint decode of the stored prepared form, so
+// this holds the candidates of the last few thousand records, not the base.
+constexpr std::size_t kKnownCapacity = 50000;
 constexpr std::size_t kBlockHashBytes = 16;
 
 void UpsertEdge(MatchEdges& list, MatchEdge edge) {
@@ -144,16 +147,16 @@ Resolver::Resolver(store::Store& store, LinkPolicy policy, const Key256& lookup_
       lookup_key_(lookup_key),
       options_(std::move(options)),
       model_(std::move(model)),
-      sigs_(Cf::kSigs, options_.cache_objects),
-      clusters_(Cf::kClusters, options_.cache_objects),
-      node_profile_(Cf::kNodeProfile, options_.cache_objects),
-      records_(Cf::kRecords, options_.cache_objects),
-      attrs_(Cf::kAttrs, options_.cache_objects / 4),
-      blocks_(Cf::kBlockCounts, options_.cache_objects),
-      adjacency_(Cf::kNodeSigs, options_.cache_objects),
-      edges_(Cf::kMatches, options_.cache_objects / 4),
-      decisions_(Cf::kDecisions, 10000),
-      guards_(Cf::kGuards, options_.cache_objects) {}
+      sigs_(Cf::kSigs, store.object_cache()),
+      clusters_(Cf::kClusters, store.object_cache()),
+      node_profile_(Cf::kNodeProfile, store.object_cache()),
+      records_(Cf::kRecords, store.object_cache()),
+      attrs_(Cf::kAttrs, store.object_cache()),
+      blocks_(Cf::kBlockCounts, store.object_cache()),
+      adjacency_(Cf::kNodeSigs, store.object_cache()),
+      edges_(Cf::kMatches, store.object_cache()),
+      decisions_(Cf::kDecisions, store.object_cache()),
+      guards_(Cf::kGuards, store.object_cache()) {}
 
 void Resolver::SetModel(MatchModel model) { model_ = std::move(model); }
 

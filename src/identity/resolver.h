@@ -117,7 +117,6 @@ class Resolver {
  public:
   struct Options {
     int max_component_sigs = 20000;
-    std::size_t cache_objects = 200000;  // clean graph objects kept between groups, per table
     uint64_t max_block_size = 50;        // a larger block draws no candidates
     // A node seen with more distinct values of one of these types than the
     // threshold is quarantined (a kiosk device, a store's default phone).

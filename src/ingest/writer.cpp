@@ -17,7 +17,7 @@ Writer::Writer(store::Store& store, identity::Resolver& resolver, Metrics& metri
     : store_(store),
       reader_(store),
       resolver_(resolver),
-      profiles_(store, options.cache_objects, options.survivorship),
+      profiles_(store, options.survivorship),
       metrics_(metrics),
       options_(options) {
   // The direct scans see the store plus the current group's own changes:

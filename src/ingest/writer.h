@@ -42,7 +42,6 @@ struct WriterOptions {
   std::size_t queue_capacity = 256;      // requests waiting; beyond it Submit refuses (429)
   std::size_t max_group_records = 20000; // records resolved per WAL sync at most
   bool sync = true;                      // false only in tests that prove durability tests can fail
-  std::size_t cache_objects = 200000;    // decoded graph/profile objects kept per table between groups
   // Merges a part of a replaceable record with its stored part from the same
   // import (Record::merge_group): false when the stored entry is no such part.
   std::function<bool(const nlohmann::json& stored_event, Record& incoming)> merge_parts;

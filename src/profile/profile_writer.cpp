@@ -125,8 +125,8 @@ Result<Stats> LoadStats(store::Reader& reader, Cf cf, std::string_view key) {
   return stats;
 }
 
-ProfileWriter::ProfileWriter(store::Store& store, std::size_t cache_objects, Survivorship rules)
-    : reader_(store), rules_(std::move(rules)), profiles_(Cf::kProfiles, cache_objects) {}
+ProfileWriter::ProfileWriter(store::Store& store, Survivorship rules)
+    : reader_(store), rules_(std::move(rules)), profiles_(Cf::kProfiles, store.object_cache()) {}
 
 namespace {
 

@@ -38,7 +38,7 @@ Result<Stats> LoadStats(store::Reader& reader, store::Cf cf, std::string_view ke
 // change folds whole profiles (and the new record) together.
 class ProfileWriter {
  public:
-  ProfileWriter(store::Store& store, std::size_t cache_objects, Survivorship rules = {});
+  explicit ProfileWriter(store::Store& store, Survivorship rules = {});
 
   // True when Prepare(plan) would rebuild a sig from its stored timeline
   // while this group changed it: the writer commits the group first.

@@ -183,6 +183,7 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
   so.compression = c.compression;
   so.memtable_budget_bytes = static_cast<std::size_t>(c.memtable_budget_mb) << 20;
   so.block_cache_bytes = static_cast<std::size_t>(c.block_cache_mb) << 20;
+  so.object_cache_bytes = static_cast<std::size_t>(c.object_cache_mb) << 20;
   so.env = a.options.rocksdb_env;
   auto st = store::Store::Open(so, *a.sealer);
   if (!st.ok()) return st.status();

@@ -16,7 +16,6 @@
 
 #include <cstddef>
 #include <functional>
-#include <list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,18 +24,24 @@
 
 #include "common/string_hash.h"
 #include "seam/status.h"
+#include "store/cache_budget.h"
 #include "store/store.h"
 
 namespace seam::store {
 
 // T needs `std::string Encode() const` and `static bool Decode(std::string_view, T&)`.
 template <typename T>
-class ObjectTable {
+class ObjectTable final : public CacheBudget::Owner {
  public:
-  // `capacity`: clean objects kept between groups (0: none).
-  ObjectTable(Cf cf, std::size_t capacity) : cf_(cf), capacity_(capacity) {}
+  // Clean objects stay cached between groups within `budget`, shared with
+  // the other tables (cache_budget.h); `budget` must outlive the table.
+  ObjectTable(Cf cf, CacheBudget& budget) : cf_(cf), budget_(budget) {}
   ObjectTable(const ObjectTable&) = delete;
   ObjectTable& operator=(const ObjectTable&) = delete;
+  ~ObjectTable() {
+    for (auto& [key, e] : map_)
+      if (!e.dirty) budget_.Remove(e.lru);
+  }
 
   // The object under `key`, or nullptr when there is none.
   Result<const T*> Get(Reader& reader, std::string_view key) {
@@ -58,11 +63,15 @@ class ObjectTable {
 
   // Writes every object changed since the last Commit into `batch`.
   void Flush(Batch& batch) {
-    for (const Entry* e : dirty_) {
-      if (e->value)
-        batch.Put(cf_, *e->key, e->value->Encode());
-      else
+    for (Entry* e : dirty_) {
+      if (e->value) {
+        std::string encoded = e->value->Encode();
+        e->encoded_bytes = encoded.size();
+        batch.Put(cf_, *e->key, std::move(encoded));
+      } else {
+        e->encoded_bytes = 0;
         batch.Delete(cf_, *e->key);
+      }
     }
   }
 
@@ -80,17 +89,13 @@ class ObjectTable {
   void MarkClean() {
     for (Entry* e : dirty_) {
       e->dirty = false;
-      e->lru = lru_.insert(lru_.end(), e);
+      e->lru = budget_.Add(this, e, Charge(*e));
     }
     dirty_.clear();
   }
-  void Trim() {
-    while (lru_.size() > capacity_) {
-      const std::string* key = lru_.front()->key;
-      lru_.pop_front();
-      map_.erase(map_.find(*key));
-    }
-  }
+  // Evicts least recently used clean objects of every table sharing the
+  // budget until it fits.
+  void Trim() { budget_.Trim(); }
 
   // The batch was not written: forget every change (the next Get reloads).
   void Abort() {
@@ -99,14 +104,29 @@ class ObjectTable {
   }
 
   std::size_t cached() const { return map_.size(); }
+  bool Cached(std::string_view key) const { return map_.find(key) != map_.end(); }
 
  private:
   struct Entry {
     std::optional<T> value;  // nullopt: absent (or erased in this group)
     const std::string* key = nullptr;  // the map's own key (node-based: stable)
     bool dirty = false;
-    typename std::list<Entry*>::iterator lru;  // valid when clean
+    std::size_t encoded_bytes = 0;  // of the value as stored
+    CacheBudget::Handle lru;        // valid when clean
   };
+
+  // The estimated memory of a cached entry: decoded objects (strings,
+  // vectors, maps) take a few times their varint encoding, plus the map
+  // node, the LRU item and the key.
+  static constexpr std::size_t kDecodedFactor = 3;
+  static constexpr std::size_t kEntryOverhead = sizeof(Entry) + 96;
+  static std::size_t Charge(const Entry& e) {
+    return kEntryOverhead + e.key->size() + kDecodedFactor * e.encoded_bytes;
+  }
+
+  void Evict(void* entry) override {
+    if (auto it = map_.find(*static_cast<Entry*>(entry)->key); it != map_.end()) map_.erase(it);
+  }
   using Map = std::unordered_map<std::string, Entry, StringHash, std::equal_to<>>;
 
   Entry& Insert(std::string_view key, Entry e) {
@@ -118,7 +138,7 @@ class ObjectTable {
   Result<Entry*> Load(Reader& reader, std::string_view key) {
     auto it = map_.find(key);
     if (it != map_.end()) {
-      if (!it->second.dirty) lru_.splice(lru_.end(), lru_, it->second.lru);  // most recent
+      if (!it->second.dirty) budget_.Touch(it->second.lru);  // most recent
       return &it->second;
     }
     auto raw = reader.Get(cf_, key);
@@ -128,9 +148,10 @@ class ObjectTable {
       T value;
       if (!T::Decode(**raw, value)) return Status::Internal(std::string("corrupt value in ") + CfName(cf_));
       e.value = std::move(value);
+      e.encoded_bytes = (*raw)->size();
     }
     Entry& in = Insert(key, std::move(e));
-    in.lru = lru_.insert(lru_.end(), &in);
+    in.lru = budget_.Add(this, &in, Charge(in));
     return &in;
   }
 
@@ -142,7 +163,7 @@ class ObjectTable {
     } else {
       e = &it->second;
       if (e->dirty) return *e;
-      lru_.erase(e->lru);
+      budget_.Remove(e->lru);
     }
     e->dirty = true;
     dirty_.push_back(e);
@@ -150,9 +171,8 @@ class ObjectTable {
   }
 
   Cf cf_;
-  std::size_t capacity_;
+  CacheBudget& budget_;
   Map map_;
-  std::list<Entry*> lru_;      // clean entries, least recently used first
   std::vector<Entry*> dirty_;  // entries changed since the last Commit
 };
 

@@ -99,6 +99,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Se
   // Memtables are charged to the cache so that the two together stay one
   // bound; the cache is sized for both, or full memtables would leave it no
   // room and every read would fetch its filter and index blocks from disk.
+  store->object_cache_ = std::make_unique<CacheBudget>(options.object_cache_bytes);
   store->cache_ = rocksdb::NewLRUCache(options.block_cache_bytes + options.memtable_budget_bytes);
   store->write_buffers_ = std::make_shared<rocksdb::WriteBufferManager>(
       options.memtable_budget_bytes, store->cache_);

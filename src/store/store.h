@@ -15,6 +15,7 @@
 
 #include "seam/crypto.h"
 #include "seam/status.h"
+#include "store/cache_budget.h"
 #include "store/change_clock.h"
 
 namespace rocksdb {
@@ -59,6 +60,8 @@ struct StoreOptions {
   std::string compression = "lz4";  // "none", "lz4", "zstd", "snappy"
   std::size_t memtable_budget_bytes = 128u << 20;
   std::size_t block_cache_bytes = 128u << 20;
+  // The writer's decoded objects (object_table.h), one budget for all tables.
+  std::size_t object_cache_bytes = 256u << 20;
   rocksdb::Env* env = nullptr;  // tests inject a fault-injection Env
 };
 
@@ -189,6 +192,10 @@ class Store {
   const std::string& path() const { return path_; }
   // When keys last changed: every successful write stamps the keys it wrote.
   const ChangeClock& changes() const { return changes_; }
+  // The budget of the writer's decoded-object tables (the resolver's and
+  // the profile writer's), next to RocksDB's own two: the server's memory is
+  // about the sum of the three. Used by the writer thread only.
+  CacheBudget& object_cache() { return *object_cache_; }
 
  private:
   friend class Batch;
@@ -206,6 +213,7 @@ class Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::atomic<bool> failed_{false};
   ChangeClock changes_;
+  std::unique_ptr<CacheBudget> object_cache_;
 };
 
 // Big-endian encodings keep numeric key parts in byte order.

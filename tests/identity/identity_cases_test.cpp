@@ -196,7 +196,7 @@ std::string RunCase(const Case& c, const std::vector<std::size_t>& order, std::s
   Resolver::Options options = TestOptions();
   options.region_reclustering = region;
   Resolver resolver(**st, TestPolicy(), TestKey(), options);
-  profile::ProfileWriter profiles(**st, 1000);
+  profile::ProfileWriter profiles(**st);
 
   std::map<std::string, std::string> node_names, id_names;
   for (const auto& cr : c.records) {

@@ -1,0 +1,74 @@
+// One memory budget for the writer's decoded objects: every ObjectTable (the
+// resolver's graph tables, the profile writer's profiles) keeps its clean
+// objects in one least-recently-used order charged against one byte limit.
+// A count per table cannot bound memory: a profile with its traits and
+// identities decodes to kilobytes, a profile reference to a few dozen bytes,
+// and which tables fill depends on the workload (a CRM import fills
+// profiles and match candidates, a POS import sigs and records). With one
+// budget the objects that are used stay, whichever table they are in.
+//
+// Sizes are estimates (ObjectTable charges its key, its encoded value times
+// a decoding factor and a fixed overhead per entry): the budget bounds what
+// the caches hold to within that estimate, it does not count malloc's bytes.
+// Not thread-safe: owned by the writer thread, like the tables.
+#pragma once
+
+#include <cstddef>
+#include <list>
+
+namespace seam::store {
+
+class CacheBudget {
+ public:
+  // What holds cached entries: drops one when the budget needs the room.
+  class Owner {
+   public:
+    virtual void Evict(void* entry) = 0;
+
+   protected:
+    ~Owner() = default;
+  };
+  struct Item {
+    Owner* owner;
+    void* entry;
+    std::size_t bytes;
+  };
+  using Handle = std::list<Item>::iterator;
+
+  explicit CacheBudget(std::size_t limit_bytes) : limit_(limit_bytes) {}
+  CacheBudget(const CacheBudget&) = delete;
+  CacheBudget& operator=(const CacheBudget&) = delete;
+
+  // A clean entry, now the most recently used.
+  Handle Add(Owner* owner, void* entry, std::size_t bytes) {
+    used_ += bytes;
+    return lru_.insert(lru_.end(), Item{owner, entry, bytes});
+  }
+  void Touch(Handle h) { lru_.splice(lru_.end(), lru_, h); }
+  // The entry left the cache (changed, erased or evicted by its owner).
+  void Remove(Handle h) {
+    used_ -= h->bytes;
+    lru_.erase(h);
+  }
+  // Evicts least recently used entries, of any owner, until the cached
+  // bytes fit the limit. Only when no pointer into any owner's entries is
+  // held (the tables' Trim protocol).
+  void Trim() {
+    while (used_ > limit_ && !lru_.empty()) {
+      const Item item = lru_.front();
+      Remove(lru_.begin());
+      item.owner->Evict(item.entry);
+    }
+  }
+
+  std::size_t used_bytes() const { return used_; }
+  std::size_t limit_bytes() const { return limit_; }
+  std::size_t entries() const { return lru_.size(); }
+
+ private:
+  std::size_t limit_;
+  std::size_t used_ = 0;
+  std::list<Item> lru_;  // least recently used first
+};
+
+}  // namespace seam::store
