@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -247,9 +248,9 @@ Status LoadSenzing(const std::string& dir, Dataset& out) {
 // customer_ids of one person. A correction repeats its customer_id and
 // replaces the earlier row. member_id is left out: a loyalty number is a
 // deterministic key, and this measures the probabilistic matcher.
-Status LoadSynthKr(Dataset& out) {
+Status LoadSynthKr(Dataset& out, uint64_t persons) {
   synth::Options options;
-  options.persons = 20000;
+  options.persons = persons;
   const synth::Generator generator(options);
   std::ostringstream crm, truth_csv;
   synth::TruthWriter truth_writer(truth_csv);
@@ -364,9 +365,14 @@ Result<Dataset> LoadDataset(const std::string& name, const std::string& root) {
   } else if (name == "senzing") {
     d.region = "US";
     s = LoadSenzing(root + "/senzing_truthset", d);
-  } else if (name == "synth_kr") {
+  } else if (name == "synth_kr" || name.rfind("synth_kr:", 0) == 0) {
+    // "synth_kr:N" generates N persons instead of 20,000: how blocks and
+    // candidates grow with the base.
     d.region = "KR";
-    s = LoadSynthKr(d);
+    const std::string n = name.size() > 9 ? name.substr(9) : "20000";
+    if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos || n.size() > 9)
+      return Status::Invalid("bad_dataset", "synth_kr:N takes a person count");
+    s = LoadSynthKr(d, std::stoull(n));
   } else if (name == "historical_50k") {
     d.region = "GB";
     s = LoadHistorical(root + "/splink_historical_50k/historical_figures_with_errors_50k.csv", d);

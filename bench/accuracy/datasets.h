@@ -30,7 +30,7 @@ struct Dataset {
 
 // Names: febrl1 febrl2 febrl3 febrl4 fake_1000 fake_20000 senzing historical_50k,
 // and synth_kr: the Korean synthetic CRM export of bench/synth (20,000
-// persons, generated in memory with its truth).
+// persons, generated in memory with its truth; "synth_kr:N" for N persons).
 const std::vector<std::string>& DatasetNames();
 Result<Dataset> LoadDataset(const std::string& name, const std::string& root = "/work/shared/datasets");
 
