@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -124,10 +125,18 @@ class ObjectTable final : public CacheBudget::Owner {
     return kEntryOverhead + e.key->size() + kDecodedFactor * e.encoded_bytes;
   }
 
-  void Evict(void* entry) override {
-    if (auto it = map_.find(*static_cast<Entry*>(entry)->key); it != map_.end()) map_.erase(it);
-  }
   using Map = std::unordered_map<std::string, Entry, StringHash, std::equal_to<>>;
+  struct Evicted final : CacheBudget::Released {
+    std::vector<typename Map::node_type> nodes;
+  };
+
+  void Evict(void* entry) override {
+    if (auto it = map_.find(*static_cast<Entry*>(entry)->key); it != map_.end()) {
+      if (!evicted_) evicted_ = std::make_unique<Evicted>();
+      evicted_->nodes.push_back(map_.extract(it));
+    }
+  }
+  std::unique_ptr<CacheBudget::Released> TakeEvicted() override { return std::move(evicted_); }
 
   Entry& Insert(std::string_view key, Entry e) {
     auto it = map_.emplace(std::string(key), std::move(e)).first;
@@ -174,6 +183,7 @@ class ObjectTable final : public CacheBudget::Owner {
   CacheBudget& budget_;
   Map map_;
   std::vector<Entry*> dirty_;  // entries changed since the last Commit
+  std::unique_ptr<Evicted> evicted_;  // taken out by Evict, not yet handed over
 };
 
 }  // namespace seam::store

@@ -28,6 +28,7 @@ struct Blob {
 class FakeOwner final : public CacheBudget::Owner {
  public:
   void Evict(void* entry) override { evicted.push_back(*static_cast<int*>(entry)); }
+  std::unique_ptr<CacheBudget::Released> TakeEvicted() override { return nullptr; }
   std::vector<int> evicted;
 };
 
