@@ -133,13 +133,17 @@ const std::string& PrepareFingerprint() {
   return fingerprint;
 }
 
+Result<PreparedPerson> PrepareEncoded(std::string_view encoded_person) {
+  auto person = DecodePerson(encoded_person);
+  if (!person.ok()) return person.status();
+  return Prepare(*person);
+}
+
 Result<PreparedPerson> PreparedOf(const AttrsEntry& entry) {
   PreparedPerson prepared;
   if (!entry.prepared.empty() && entry.fingerprint == PrepareFingerprint() && DecodePrepared(entry.prepared, prepared))
     return prepared;
-  auto person = DecodePerson(entry.encoded);
-  if (!person.ok()) return person.status();
-  return Prepare(*person);
+  return PrepareEncoded(entry.encoded);
 }
 
 }  // namespace seam::identity

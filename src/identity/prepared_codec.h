@@ -25,6 +25,8 @@ bool DecodePrepared(std::string_view bytes, PreparedPerson& out);
 // 8 bytes, computed once per process.
 const std::string& PrepareFingerprint();
 
+// Prepare of EncodePerson bytes.
+Result<PreparedPerson> PrepareEncoded(std::string_view encoded_person);
 // The prepared form of a stored entry: the stored one when this build
 // prepares the same, else prepared again from its attributes.
 Result<PreparedPerson> PreparedOf(const AttrsEntry& entry);

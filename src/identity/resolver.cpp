@@ -179,23 +179,20 @@ Result<const Resolver::Known*> Resolver::KnownOf(const std::string& node, const 
     known_lru_.splice(known_lru_.end(), known_lru_, it->second.lru);
     return &it->second;
   }
-  PreparedPerson prepared;
+  Result<PreparedPerson> prepared = PreparedPerson{};
   std::vector<std::string> blocks;
   if (plan != nullptr && plan->new_attrs && plan->new_attrs->first == node) {
-    auto person = DecodePerson(plan->new_attrs->second);
-    if (!person.ok()) return person.status();
-    prepared = Prepare(*person);
+    prepared = PrepareEncoded(plan->new_attrs->second);
   } else {
     auto stored = attrs_.Get(reader_, node);
     if (!stored.ok()) return stored.status();
     if (*stored == nullptr) return static_cast<const Known*>(nullptr);
-    auto loaded = PreparedOf(**stored);
-    if (!loaded.ok()) return loaded.status();
-    prepared = std::move(*loaded);
+    prepared = PreparedOf(**stored);
     blocks = (*stored)->blocks;
   }
+  if (!prepared.ok()) return prepared.status();
   if (blocks.empty()) {
-    auto fresh = BlocksOf(prepared);
+    auto fresh = BlocksOf(*prepared);
     if (!fresh.ok()) return fresh.status();
     blocks = std::move(*fresh);
   }
@@ -203,7 +200,7 @@ Result<const Resolver::Known*> Resolver::KnownOf(const std::string& node, const 
     known_.erase(known_lru_.front());
     known_lru_.pop_front();
   }
-  Known k{std::move(prepared), std::move(blocks), known_lru_.insert(known_lru_.end(), node)};
+  Known k{std::move(*prepared), std::move(blocks), known_lru_.insert(known_lru_.end(), node)};
   return &known_.emplace(node, std::move(k)).first->second;
 }
 
