@@ -24,6 +24,8 @@ TEST(Config, EmbeddedDefaultsMatchTheSpec) {
   EXPECT_EQ(c->max_message_bytes, 256u << 10);
   EXPECT_EQ(c->max_batch_messages, 2500u);
   EXPECT_EQ(c->max_json_depth, 64);
+  EXPECT_EQ(c->object_cache_mb, 256);
+  EXPECT_EQ(c->max_block_size, 50);
   EXPECT_EQ(c->FindType("user_id")->limit, 1);
   EXPECT_EQ(c->FindType("email")->limit, 5);
   EXPECT_EQ(c->FindType("anonymous_id")->limit, 0);
@@ -71,7 +73,7 @@ TEST(Config, MistakesFailLoudly) {
   // Values a typo would otherwise turn into a silent change of behaviour.
   for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
            {"SEAM_LOG_LEVEL", "verbose"}, {"SEAM_STORE_COMPRESSION", "lz5"}, {"SEAM_NORMALIZE_TIME_ZONE", "Asia/Seul"},
-           {"SEAM_PROFILE_RENDER_CACHE_MB", "-1"}}) {
+           {"SEAM_PROFILE_RENDER_CACHE_MB", "-1"}, {"SEAM_STORE_OBJECT_CACHE_MB", "-1"}}) {
     ConfigSources bad;
     bad.env = {{name, value}};
     auto loaded = LoadConfig(bad);
@@ -82,8 +84,10 @@ TEST(Config, MistakesFailLoudly) {
   }
   ConfigSources good;
   good.env = {{"SEAM_LOG_LEVEL", "debug"}, {"SEAM_STORE_COMPRESSION", "zstd"}, {"SEAM_NORMALIZE_TIME_ZONE", "Europe/Berlin"},
-              {"SEAM_PROFILE_RENDER_CACHE_MB", "0"}};
-  EXPECT_TRUE(LoadConfig(good).ok());
+              {"SEAM_PROFILE_RENDER_CACHE_MB", "0"}, {"SEAM_STORE_OBJECT_CACHE_MB", "64"}};
+  auto loaded_good = LoadConfig(good);
+  ASSERT_TRUE(loaded_good.ok()) << loaded_good.status().message();
+  EXPECT_EQ(loaded_good->object_cache_mb, 64);
   ConfigSources missing;
   missing.file = (dir / "nope.json").string();
   EXPECT_FALSE(LoadConfig(missing).ok());
