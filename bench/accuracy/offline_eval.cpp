@@ -10,7 +10,7 @@
 // blocking pair recall, candidates per record and time.
 //
 //   seam_offline_eval [--data DIR] [--datasets a,b] [--families f1,f2]
-//                     [--max-block N] [--families-report] [--errors N]
+//                     [--max-block N] [--solo-block N] [--families-report] [--errors N]
 //                     [--no-default] [--no-trained] [--upper P] [--lower P]
 //                     [--sweep P1,P2,...]
 #include <algorithm>
@@ -56,13 +56,14 @@ std::vector<std::string> Split(const std::string& s, char sep) {
 }
 
 constexpr const char* kUsage =
-    "seam_offline_eval [--data DIR] [--datasets a,b] [--families f1,f2] [--max-block N]\n"
+    "seam_offline_eval [--data DIR] [--datasets a,b] [--families f1,f2] [--max-block N] [--solo-block N]\n"
     "                  [--families-report] [--errors N] [--no-default] [--no-trained]\n"
     "                  [--upper P] [--lower P] [--sweep P1,P2,...]\n"
     "  --data DIR         dataset root (default /work/shared/datasets)\n"
     "  --datasets         febrl1 febrl2 febrl3 febrl4 fake_1000 fake_20000 senzing historical_50k\n"
     "  --families         blocking key families (default: DefaultBlockingFamilies())\n"
     "  --max-block N      block size cap (default kMaxBlockSize)\n"
+    "  --solo-block N     blocks up to N draw pairs alone, larger ones with a second (default kSoloBlockSize)\n"
     "  --families-report  pair recall and block sizes of every key family\n"
     "  --errors N         print N false links, missed pairs and trained m/u\n"
     "  --upper/--lower P  override the model's thresholds\n"
@@ -73,6 +74,7 @@ struct Options {
   std::vector<std::string> datasets;
   std::vector<std::string> families;  // empty: default
   std::size_t max_block = kMaxBlockSize;
+  std::size_t solo_block = kSoloBlockSize;
   bool families_report = false;
   int errors = 0;
   bool run_default = true, run_trained = true;
@@ -354,28 +356,30 @@ void RunDataset(const std::string& name, const Options& options) {
     for (const auto& k : keys.back()) ++sizes[k];
   }
   CandidateStats stats;
-  const std::vector<Pair> candidates = CandidatePairs(keys, options.max_block, {}, &stats);
+  const BlockRule rule{options.max_block, options.solo_block};
+  const std::vector<Pair> candidates = CandidatePairs(keys, rule, {}, &stats);
   const double blocking_s = Seconds(t1);
 
   const std::vector<Pair> true_pairs = TruePairs(truth);
   std::size_t reach = 0, reach_capped = 0;
   for (const auto& [a, b] : true_pairs) {
-    bool any = false, usable = false;
+    bool any = false;
+    BlockRule::Support support;
     for (const auto& k : keys[a]) {
       if (!std::binary_search(keys[b].begin(), keys[b].end(), k)) continue;
       any = true;
-      if (sizes[k] <= options.max_block) usable = true;
+      rule.Add(support, sizes[k]);
     }
     reach += any;
-    reach_capped += usable;
+    reach_capped += BlockRule::Draws(support);
   }
   const double t = static_cast<double>(std::max<std::size_t>(1, true_pairs.size()));
   std::printf("\n== %s: %zu records, %zu true pairs, region %s\n", name.c_str(), d.rows.size(), true_pairs.size(),
               d.region.c_str());
-  std::printf("  blocking: pair recall %.4f (uncapped %.4f, cap %zu costs %.4f), %zu candidate pairs "
+  std::printf("  blocking: pair recall %.4f (uncapped %.4f, cap %zu solo %zu costs %.4f), %zu candidate pairs "
               "(%.1f per record), %zu of %zu blocks over cap; prepare %.2fs, blocking %.2fs\n",
               static_cast<double>(reach_capped) / t, static_cast<double>(reach) / t, options.max_block,
-              static_cast<double>(reach - reach_capped) / t, candidates.size(),
+              options.solo_block, static_cast<double>(reach - reach_capped) / t, candidates.size(),
               2.0 * static_cast<double>(candidates.size()) / static_cast<double>(people.size()),
               stats.blocks_over_cap, stats.blocks, prepare_s, blocking_s);
   if (options.families_report) ReportFamilies(people, true_pairs, options.max_block);
@@ -397,6 +401,8 @@ void RunDataset(const std::string& name, const Options& options) {
   if (options.run_trained) {
     const auto t2 = Clock::now();
     TrainOptions train_options;
+    train_options.max_block_size = options.max_block;
+    train_options.solo_block_size = options.solo_block;
     TrainingReport report;
     const MatchModel trained = adjust(Train(persons, base, train_options, &report));
     const double train_s = Seconds(t2);
@@ -435,6 +441,7 @@ int main(int argc, char** argv) {
     else if (arg == "--datasets") options.datasets = Split(next(), ',');
     else if (arg == "--families") options.families = Split(next(), ',');
     else if (arg == "--max-block") options.max_block = std::stoul(next());
+    else if (arg == "--solo-block") options.solo_block = std::stoul(next());
     else if (arg == "--families-report") options.families_report = true;
     else if (arg == "--errors") options.errors = std::stoi(next());
     else if (arg == "--no-default") options.run_default = false;

@@ -66,6 +66,7 @@ struct Config {
   std::vector<std::string> blocklist;
   int max_component_signatures = 20000;
   int max_block_size = 50;        // a blocking key with more records draws no candidates
+  int solo_block_size = 30;       // a larger block draws a pair only with a second shared block
   int quarantine_fanout = 50;     // 0: never quarantine automatically
   std::vector<std::string> person_keys;  // the types fan-out is counted in
   // import

@@ -104,6 +104,7 @@ Status Typed(const nlohmann::json& j, Config& c) {
   take(Get(j, "identity", "blocklist", c.blocklist));
   take(Get(j, "identity", "max_component_signatures", c.max_component_signatures));
   take(Get(j, "identity", "max_block_size", c.max_block_size));
+  take(Get(j, "identity", "solo_block_size", c.solo_block_size));
   take(Get(j, "identity", "quarantine_fanout", c.quarantine_fanout));
   take(Get(j, "identity", "person_keys", c.person_keys));
   take(Get(j, "profile", "base_currency", c.base_currency));
@@ -158,6 +159,8 @@ Status Typed(const nlohmann::json& j, Config& c) {
   if (c.queue_capacity < 1) return Bad("ingest.queue_capacity must be >= 1");
   if (c.max_block_size < 2 || c.quarantine_fanout < 0)
     return Bad("identity.max_block_size must be >= 2 and identity.quarantine_fanout >= 0");
+  if (c.solo_block_size < 2 || c.solo_block_size > c.max_block_size)
+    return Bad("identity.solo_block_size must be >= 2 and <= identity.max_block_size");
   if (c.import_batch_records < 1 || c.import_max_in_flight < 1 || c.import_max_open_receipts < 1 ||
       c.import_max_errors < 0)
     return Bad("import.batch_records, max_in_flight_batches and max_open_receipts must be >= 1");

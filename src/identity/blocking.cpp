@@ -148,7 +148,7 @@ std::vector<std::string> BlockingKeys(const PersonAttributes& person) {
 std::string_view KeyFamily(std::string_view key) { return key.substr(0, key.find(':')); }
 
 std::vector<std::pair<uint32_t, uint32_t>> CandidatePairs(const std::vector<std::vector<std::string>>& keys,
-                                                          std::size_t max_block_size, std::string_view only_family,
+                                                          const BlockRule& rule, std::string_view only_family,
                                                           CandidateStats* stats) {
   // (key, record) sorted: each run of one key is a block.
   std::vector<std::pair<std::string_view, uint32_t>> postings;
@@ -156,7 +156,9 @@ std::vector<std::pair<uint32_t, uint32_t>> CandidatePairs(const std::vector<std:
     for (const auto& k : keys[r])
       if (only_family.empty() || KeyFamily(k) == only_family) postings.emplace_back(k, static_cast<uint32_t>(r));
   std::sort(postings.begin(), postings.end());
-  std::vector<std::pair<uint32_t, uint32_t>> pairs;
+  // One entry per pair and shared block within the cap; the low bit of the
+  // first word says the block is within the solo size.
+  std::vector<std::pair<uint64_t, uint32_t>> shared;
   CandidateStats local;
   for (std::size_t begin = 0; begin < postings.size();) {
     std::size_t end = begin + 1;
@@ -164,18 +166,34 @@ std::vector<std::pair<uint32_t, uint32_t>> CandidatePairs(const std::vector<std:
     const std::size_t size = end - begin;
     if (size >= 2) {
       ++local.blocks;
-      if (size > max_block_size) {
+      if (size > rule.max_block) {
         ++local.blocks_over_cap;
       } else {
         for (std::size_t i = begin; i < end; ++i)
           for (std::size_t j = i + 1; j < end; ++j)
-            if (postings[i].second != postings[j].second) pairs.emplace_back(postings[i].second, postings[j].second);
+            if (postings[i].second != postings[j].second)
+              shared.emplace_back(uint64_t{postings[i].second} << 1 | (size <= rule.solo_block ? 1u : 0u),
+                                  postings[j].second);
       }
     }
     begin = end;
   }
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  std::sort(shared.begin(), shared.end(), [](const auto& x, const auto& y) {
+    return std::make_pair(x.first >> 1, x.second) < std::make_pair(y.first >> 1, y.second);
+  });
+  std::vector<std::pair<uint32_t, uint32_t>> pairs;
+  for (std::size_t begin = 0; begin < shared.size();) {
+    const auto a = shared[begin].first >> 1;
+    const auto b = shared[begin].second;
+    BlockRule::Support support;
+    std::size_t end = begin;
+    for (; end < shared.size() && shared[end].first >> 1 == a && shared[end].second == b; ++end) {
+      support.usable += 1;
+      if (shared[end].first & 1u) support.solo = true;
+    }
+    if (BlockRule::Draws(support)) pairs.emplace_back(static_cast<uint32_t>(a), b);
+    begin = end;
+  }
   if (stats) *stats = local;
   return pairs;
 }

@@ -30,6 +30,36 @@
 namespace seam::identity {
 
 inline constexpr std::size_t kMaxBlockSize = 50;
+inline constexpr std::size_t kSoloBlockSize = 10;
+
+// Which pairs the blocks draw. A block of at most `solo_block` entities
+// draws its pairs on its own. A larger one, up to `max_block`, draws a pair
+// only together with a second shared block within `max_block`: as the base
+// grows, blocks fill towards the cap and a record met in a single full block
+// (the same birth date, nothing else) is rarely the same person, while one
+// sharing two keys usually is. Without this the candidates per record grew
+// with the base even under the cap (17 at 10^5 records, 45 at 10^6).
+// A function of the blocks' sizes only, which only grow as records arrive:
+// a pair drawn under the final sizes was drawn when its later record came,
+// so the set of valid pairs does not depend on arrival order.
+struct BlockRule {
+  std::size_t max_block = kMaxBlockSize;
+  std::size_t solo_block = kSoloBlockSize;
+
+  // What two records share, block by block.
+  struct Support {
+    uint32_t usable = 0;  // shared blocks within max_block
+    bool solo = false;    // one of them within solo_block
+  };
+  void Add(Support& s, uint64_t block_size) const {
+    if (block_size > max_block) return;
+    s.usable += 1;
+    if (block_size <= solo_block) s.solo = true;
+  }
+  static bool Draws(const Support& s) { return s.solo || s.usable >= 2; }
+  // The rule before the solo tier: any shared block within the cap draws.
+  static BlockRule SingleCap(std::size_t max) { return BlockRule{max, max}; }
+};
 
 // A family of blocking keys: the key prefix before ':' and the fields EM must
 // not estimate from the pairs the family draws — those the key is built from
@@ -59,15 +89,15 @@ std::vector<std::string> BlockingKeys(const PreparedPerson& person, std::span<co
 std::string_view KeyFamily(std::string_view key);
 
 // The batch form of candidate generation (training, offline evaluation):
-// every pair of records (indexes into `keys`, first < second) sharing a key
-// whose block holds at most `max_block_size` records, sorted and unique.
+// every pair of records (indexes into `keys`, first < second) that `rule`
+// draws from the blocks they share, sorted and unique.
 // With `only_family` set, only keys of that family count.
 struct CandidateStats {
   std::size_t blocks = 0;            // distinct keys with two or more records
   std::size_t blocks_over_cap = 0;   // of those, skipped for size
 };
 std::vector<std::pair<uint32_t, uint32_t>> CandidatePairs(const std::vector<std::vector<std::string>>& keys,
-                                                          std::size_t max_block_size,
+                                                          const BlockRule& rule,
                                                           std::string_view only_family = {},
                                                           CandidateStats* stats = nullptr);
 

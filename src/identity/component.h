@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "identity/blocking.h"
 #include "identity/clusterer.h"
 #include "identity/graph.h"
 #include "identity/person.h"
@@ -21,20 +22,22 @@ namespace seam::identity {
 
 struct GatherLimits {
   int max_sigs = 20000;             // past it: over_cap (a junk value the guards missed)
-  uint64_t max_block_size = 50;     // an edge needs a shared block no larger than this
+  BlockRule blocks;                 // an edge needs shared blocks that still draw it
   double upper_threshold = 0.95;    // an edge below it joins nothing (a possible match)
 };
 
-// An edge joins profiles when it is a match and some block it came from is
-// still small enough to draw candidates from (so edges do not depend on
-// whether they were drawn before or after their block grew past the cap).
+// An edge joins profiles when it is a match and the blocks it came from
+// would still draw it (blocking.h's BlockRule, on their sizes now), so edges
+// do not depend on whether they were drawn before or after a block grew.
 template <class Source>
 Result<bool> EdgeValid(Source& src, const MatchEdge& e, const GatherLimits& limits) {
   if (e.probability < limits.upper_threshold) return false;
+  BlockRule::Support drawn;
   for (const auto& block : e.support) {
     auto n = src.BlockCount(block);
     if (!n.ok()) return n.status();
-    if (*n <= limits.max_block_size) return true;
+    limits.blocks.Add(drawn, *n);
+    if (BlockRule::Draws(drawn)) return true;
   }
   return false;
 }

@@ -244,7 +244,9 @@ MatchModel Train(const std::vector<PersonAttributes>& entities, const MatchModel
   for (std::string_view family : families) {
     const BlockingFamily* def = FindBlockingFamily(family);
     if (def == nullptr) continue;
-    const auto pairs = CandidatePairs(keys, options.max_block_size, family);
+    // One family alone: each of its blocks within the cap draws its pairs
+    // (a record has one key per family, so two shared keys never happen).
+    const auto pairs = CandidatePairs(keys, BlockRule::SingleCap(options.max_block_size), family);
     if (pairs.size() < options.min_em_pairs) continue;
     std::vector<bool> active(kMatchFieldCount, true);
     for (MatchField f : def->fields) active[Index(f)] = false;
@@ -263,7 +265,7 @@ MatchModel Train(const std::vector<PersonAttributes>& entities, const MatchModel
   }
 
   if (options.estimate_prior && people.size() >= 2) {
-    const auto pairs = CandidatePairs(keys, options.max_block_size);
+    const auto pairs = CandidatePairs(keys, BlockRule{options.max_block_size, options.solo_block_size});
     if (!pairs.empty()) {
       const std::vector<bool> all(kMatchFieldCount, true);
       const EmResult r = RunEm(Compare(people, pairs), model, all, MOf(model), false, options);

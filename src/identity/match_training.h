@@ -19,8 +19,9 @@
 namespace seam::identity {
 
 struct TrainOptions {
-  // Blocks bigger than this draw no pairs (as in the server).
+  // Which pairs the blocks draw (as in the server: blocking.h).
   std::size_t max_block_size = kMaxBlockSize;
+  std::size_t solo_block_size = kSoloBlockSize;
   // Families whose pairs feed EM, one EM run each (Splink-style: the fields
   // a family is built from are left out of its run, since they agree there
   // by construction). Empty: DefaultBlockingFamilies().

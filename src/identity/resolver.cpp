@@ -264,25 +264,41 @@ Status Resolver::PlanNewAttrs(Plan& p, const std::string& node, const std::strin
   const PreparedPerson me = (*mine)->prepared;
   p.new_attrs_blocks = blocks;
   p.new_attrs_prepared = EncodePrepared(me);
-  std::set<std::string> candidates;
+  const BlockRule& rule = options_.blocks;
+  std::map<std::string, BlockRule::Support> shared;  // member -> the blocks we share
   for (const auto& b : blocks) {
     auto info = BlockOf(b, p);
     if (!info.ok()) return info.status();
     info->count += 1;
-    if (info->count > options_.max_block_size) {
-      if (info->count == options_.max_block_size + 1) {
+    if (info->count > rule.max_block) {
+      if (info->count == rule.max_block + 1) {
         // The block grows past the cap: it draws no more candidates, and the
         // edges it alone supported stop joining — their components reshape.
         touched.insert(info->members.begin(), info->members.end());
         info->members.clear();
       }
     } else {
+      if (info->count == rule.solo_block + 1) {
+        // Past the solo size the block draws a pair only with a second
+        // shared block: a match it alone supported may stop joining.
+        for (const auto& m : info->members) {
+          auto theirs = EdgesOf(m, p);
+          if (!theirs.ok()) return theirs.status();
+          const bool supported = std::any_of(theirs->edges.begin(), theirs->edges.end(), [&](const MatchEdge& e) {
+            return e.probability >= model_.upper_threshold && std::binary_search(e.support.begin(), e.support.end(), b);
+          });
+          if (supported) touched.insert(m);
+        }
+      }
       for (const auto& m : info->members)
-        if (m != node) candidates.insert(m);
+        if (m != node) rule.Add(shared[m], info->count);
       info->members.insert(std::lower_bound(info->members.begin(), info->members.end(), node), node);
     }
     p.blocks[b] = std::move(*info);
   }
+  std::vector<std::string> candidates;
+  for (const auto& [m, support] : shared)
+    if (BlockRule::Draws(support)) candidates.push_back(m);
   MatchEdges own;
   for (const auto& cand : candidates) {
     auto theirs = KnownOf(cand, &p);
@@ -312,55 +328,75 @@ Status Resolver::PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::s
   if (*known == nullptr) return Status::Ok();
   const std::vector<std::string> blocks = (*known)->blocks;
   p.removed_blocks.emplace_back(node, blocks);
+  // Every block loses the node first, so the rule below sees their sizes
+  // as they will be.
+  const BlockRule& rule = options_.blocks;
+  std::vector<std::pair<std::string, bool>> shrunk;  // block, from past the cap
   for (const auto& b : blocks) {
     auto info = BlockOf(b, p);
     if (!info.ok()) return info.status();
     const uint64_t before = info->count;
     info->count = before > 0 ? before - 1 : 0;
     std::erase(info->members, node);
-    if (before == options_.max_block_size + 1) {
-      // The block shrinks back to the cap: its members are candidates of one
-      // another again. Pairs never scored (they met only in this block while
-      // it was too large) are scored now, so the edges are what they would
-      // be had the block never grown.
-      std::vector<std::string> members;
+    if (before == rule.max_block + 1)
+      shrunk.emplace_back(b, true);
+    else if (before == rule.solo_block + 1 && rule.solo_block < rule.max_block)
+      shrunk.emplace_back(b, false);
+    p.blocks[b] = std::move(*info);
+  }
+  // A block back at the cap (its members are candidates of one another
+  // again) or at the solo size (it draws pairs on its own again): pairs the
+  // rule draws now and that were never scored are scored now, so the edges
+  // are what they would be had the block never grown.
+  for (const auto& [b, from_past_cap] : shrunk) {
+    BlockInfo& info = p.blocks[b];
+    std::vector<std::string> members;
+    if (from_past_cap) {
       auto s = ForEachBlockMember(b, [&](const std::string& m) {
         if (m != node) members.push_back(m);
         return true;
       });
       if (!s.ok()) return s;
       std::sort(members.begin(), members.end());
-      info->members = members;
-      for (const auto& m : members) touched.insert(m);
-      for (std::size_t i = 0; i < members.size(); ++i) {
-        auto a = KnownOf(members[i], &p);
-        if (!a.ok()) return a.status();
-        if (*a == nullptr) continue;
-        const Known ka = **a;
-        auto list_a = EdgesOf(members[i], p);
-        if (!list_a.ok()) return list_a.status();
-        for (std::size_t j = i + 1; j < members.size(); ++j) {
-          const bool scored = std::any_of(list_a->edges.begin(), list_a->edges.end(),
-                                          [&](const MatchEdge& e) { return e.other == members[j]; });
-          if (scored) continue;
-          auto kb = KnownOf(members[j], &p);
-          if (!kb.ok()) return kb.status();
-          if (*kb == nullptr) continue;
-          const std::optional<MatchScore> kept =
-              model_.CompareAtLeast(ka.prepared, (*kb)->prepared, model_.lower_threshold);
-          if (!kept) continue;
-          const MatchScore& score = *kept;
-          auto support = Intersect(ka.blocks, (*kb)->blocks);
-          auto list_b = EdgesOf(members[j], p);
-          if (!list_b.ok()) return list_b.status();
-          UpsertEdge(*list_b, Scored(members[i], score, support));
-          p.edges[members[j]] = std::move(*list_b);
-          UpsertEdge(*list_a, Scored(members[j], score, std::move(support)));
-        }
-        p.edges[members[i]] = std::move(*list_a);
-      }
+      info.members = members;
+    } else {
+      members = info.members;
     }
-    p.blocks[b] = std::move(*info);
+    for (const auto& m : members) touched.insert(m);
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      auto a = KnownOf(members[i], &p);
+      if (!a.ok()) return a.status();
+      if (*a == nullptr) continue;
+      const Known ka = **a;
+      auto list_a = EdgesOf(members[i], p);
+      if (!list_a.ok()) return list_a.status();
+      for (std::size_t j = i + 1; j < members.size(); ++j) {
+        const bool scored = std::any_of(list_a->edges.begin(), list_a->edges.end(),
+                                        [&](const MatchEdge& e) { return e.other == members[j]; });
+        if (scored) continue;
+        auto kb = KnownOf(members[j], &p);
+        if (!kb.ok()) return kb.status();
+        if (*kb == nullptr) continue;
+        auto support = Intersect(ka.blocks, (*kb)->blocks);
+        BlockRule::Support drawn;
+        for (const auto& sb : support) {
+          auto n = CountOf(sb, p);
+          if (!n.ok()) return n.status();
+          rule.Add(drawn, *n);
+        }
+        if (!BlockRule::Draws(drawn)) continue;
+        const std::optional<MatchScore> kept =
+            model_.CompareAtLeast(ka.prepared, (*kb)->prepared, model_.lower_threshold);
+        if (!kept) continue;
+        const MatchScore& score = *kept;
+        auto list_b = EdgesOf(members[j], p);
+        if (!list_b.ok()) return list_b.status();
+        UpsertEdge(*list_b, Scored(members[i], score, support));
+        p.edges[members[j]] = std::move(*list_b);
+        UpsertEdge(*list_a, Scored(members[j], score, std::move(support)));
+      }
+      p.edges[members[i]] = std::move(*list_a);
+    }
   }
   auto own = EdgesOf(node, p);
   if (!own.ok()) return own.status();
@@ -735,14 +771,17 @@ Result<Plan> Resolver::PlanRescore(const std::string& node) {
     touched.insert(e.other);
   }
   // ...and the candidates are drawn and scored again under the active model.
-  std::set<std::string> candidates;
+  std::map<std::string, BlockRule::Support> shared;
   for (const auto& b : me.blocks) {
     auto info = BlockOf(b, p);
     if (!info.ok()) return info.status();
-    if (info->count > options_.max_block_size) continue;
+    if (info->count > options_.blocks.max_block) continue;
     for (const auto& m : info->members)
-      if (m != node) candidates.insert(m);
+      if (m != node) options_.blocks.Add(shared[m], info->count);
   }
+  std::vector<std::string> candidates;
+  for (const auto& [m, support] : shared)
+    if (BlockRule::Draws(support)) candidates.push_back(m);
   MatchEdges fresh;
   for (const auto& cand : candidates) {
     auto theirs = KnownOf(cand, &p);
@@ -838,7 +877,7 @@ Status Resolver::PlanRegion(Plan& p, const std::vector<std::string>& start, bool
   constexpr int kMaxRounds = 4;
   done = false;
   Source src(*this, p);
-  const GatherLimits limits{options_.max_component_sigs, options_.max_block_size, model_.upper_threshold};
+  const GatherLimits limits{options_.max_component_sigs, options_.blocks, model_.upper_threshold};
   std::set<std::string> core;   // profile ids re-partitioned
   std::set<std::string> fresh;  // nodes no profile holds yet
   for (const auto& n : start) {
@@ -1037,7 +1076,7 @@ Status Resolver::PlanShape(Plan& p, const std::vector<std::string>& start) {
   }
   shape_counts_.components += 1;
   Source src(*this, p);
-  GatherLimits limits{options_.max_component_sigs, options_.max_block_size, model_.upper_threshold};
+  GatherLimits limits{options_.max_component_sigs, options_.blocks, model_.upper_threshold};
   std::vector<std::pair<std::string, const SigInfo*>> extra;
   if (p.kind == Plan::Kind::kAdd) extra.emplace_back(p.sig_id, &p.sig);
   if (p.kind == Plan::Kind::kRemove) extra.emplace_back(p.sig_id, p.sig_survives ? &p.sig : nullptr);

@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "identity/blocking.h"
 #include "identity/clusterer.h"
 #include "identity/component.h"
 #include "identity/graph.h"
@@ -117,7 +118,7 @@ class Resolver {
  public:
   struct Options {
     int max_component_sigs = 20000;
-    uint64_t max_block_size = 50;        // a larger block draws no candidates
+    BlockRule blocks;                    // which blocks draw candidates (blocking.h)
     // A node seen with more distinct values of one of these types than the
     // threshold is quarantined (a kiosk device, a store's default phone).
     std::vector<std::string> person_keys = {"user_id", "member_id", "card_token", "customer_id"};

@@ -55,12 +55,12 @@ class Names {
 }  // namespace
 
 IdentityViews::IdentityViews(store::Store& store, ProfileQuery& profiles, identity::ModelStore& models,
-                             const identity::LinkPolicy& policy, uint64_t max_block_size, int max_component_sigs)
+                             const identity::LinkPolicy& policy, identity::BlockRule blocks, int max_component_sigs)
     : store_(store),
       profiles_(profiles),
       models_(models),
       policy_(policy),
-      max_block_size_(max_block_size),
+      blocks_(blocks),
       max_component_sigs_(max_component_sigs) {}
 
 Result<std::string> IdentityViews::NodeOfRef(std::string_view ref) {
@@ -98,7 +98,7 @@ Result<nlohmann::json> IdentityViews::Explain(std::string_view ref) {
   auto model = models_.Active();
   if (!model.ok()) return model.status();
   identity::SnapshotSource src(view);
-  identity::GatherLimits limits{max_component_sigs_, max_block_size_, model->upper_threshold};
+  identity::GatherLimits limits{max_component_sigs_, blocks_, model->upper_threshold};
   identity::ComponentInput in;
   bool over_cap = false;
   if (auto s = identity::GatherComponent(src, cluster->nodes, {}, limits, in, over_cap); !s.ok()) return s;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "identity/blocking.h"
 #include "identity/clusterer.h"
 #include "identity/model_store.h"
 #include "query/profile_query.h"
@@ -21,7 +22,7 @@ namespace seam::query {
 class IdentityViews {
  public:
   IdentityViews(store::Store& store, ProfileQuery& profiles, identity::ModelStore& models,
-                const identity::LinkPolicy& policy, uint64_t max_block_size, int max_component_sigs);
+                const identity::LinkPolicy& policy, identity::BlockRule blocks, int max_component_sigs);
 
   // GET /v1/profiles/{ref}/explain
   Result<nlohmann::json> Explain(std::string_view ref);
@@ -36,7 +37,7 @@ class IdentityViews {
   ProfileQuery& profiles_;
   identity::ModelStore& models_;
   const identity::LinkPolicy& policy_;
-  uint64_t max_block_size_;
+  identity::BlockRule blocks_;
   int max_component_sigs_;
 };
 

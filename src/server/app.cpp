@@ -125,6 +125,7 @@ struct App::Impl {
     if (!start.ok()) return start.status();
     identity::TrainOptions to;
     to.max_block_size = static_cast<std::size_t>(config.max_block_size);
+    to.solo_block_size = static_cast<std::size_t>(config.solo_block_size);
     identity::TrainingReport report;
     identity::MatchModel model = identity::Train(people, *start, to, &report);
     nlohmann::json about = {{"source", "trained"},
@@ -206,7 +207,7 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
   a.policy = identity::PolicyFromConfig(c);
   identity::Resolver::Options ro;
   ro.max_component_sigs = c.max_component_signatures;
-  ro.max_block_size = static_cast<uint64_t>(c.max_block_size);
+  ro.blocks = identity::BlockRule{static_cast<std::size_t>(c.max_block_size), static_cast<std::size_t>(c.solo_block_size)};
   ro.quarantine_fanout = static_cast<std::size_t>(c.quarantine_fanout);
   ro.person_keys = c.person_keys;
   a.models = std::make_unique<identity::ModelStore>(*a.store);
@@ -226,7 +227,7 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
   a.profiles = std::make_unique<query::ProfileQuery>(*a.store, c, *a.normalizer, *a.blocklist,
                                                      a.secrets.lookup, a.policy);
   a.views = std::make_unique<query::IdentityViews>(*a.store, *a.profiles, *a.models, a.policy,
-                                                   static_cast<uint64_t>(c.max_block_size), c.max_component_signatures);
+                                                   ro.blocks, c.max_component_signatures);
   a.review = std::make_unique<query::ReviewQueue>(*a.store, *a.models);
   ingest::ImportSettings is;
   is.pos_map = c.import_pos_map;

@@ -26,6 +26,7 @@ TEST(Config, EmbeddedDefaultsMatchTheSpec) {
   EXPECT_EQ(c->max_json_depth, 64);
   EXPECT_EQ(c->object_cache_mb, 256);
   EXPECT_EQ(c->max_block_size, 50);
+  EXPECT_EQ(c->solo_block_size, 30);
   EXPECT_EQ(c->FindType("user_id")->limit, 1);
   EXPECT_EQ(c->FindType("email")->limit, 5);
   EXPECT_EQ(c->FindType("anonymous_id")->limit, 0);
@@ -73,7 +74,8 @@ TEST(Config, MistakesFailLoudly) {
   // Values a typo would otherwise turn into a silent change of behaviour.
   for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
            {"SEAM_LOG_LEVEL", "verbose"}, {"SEAM_STORE_COMPRESSION", "lz5"}, {"SEAM_NORMALIZE_TIME_ZONE", "Asia/Seul"},
-           {"SEAM_PROFILE_RENDER_CACHE_MB", "-1"}, {"SEAM_STORE_OBJECT_CACHE_MB", "-1"}}) {
+           {"SEAM_PROFILE_RENDER_CACHE_MB", "-1"}, {"SEAM_STORE_OBJECT_CACHE_MB", "-1"},
+           {"SEAM_IDENTITY_SOLO_BLOCK_SIZE", "51"}, {"SEAM_IDENTITY_SOLO_BLOCK_SIZE", "1"}}) {
     ConfigSources bad;
     bad.env = {{name, value}};
     auto loaded = LoadConfig(bad);
@@ -84,10 +86,12 @@ TEST(Config, MistakesFailLoudly) {
   }
   ConfigSources good;
   good.env = {{"SEAM_LOG_LEVEL", "debug"}, {"SEAM_STORE_COMPRESSION", "zstd"}, {"SEAM_NORMALIZE_TIME_ZONE", "Europe/Berlin"},
-              {"SEAM_PROFILE_RENDER_CACHE_MB", "0"}, {"SEAM_STORE_OBJECT_CACHE_MB", "64"}};
+              {"SEAM_PROFILE_RENDER_CACHE_MB", "0"}, {"SEAM_STORE_OBJECT_CACHE_MB", "64"},
+              {"SEAM_IDENTITY_SOLO_BLOCK_SIZE", "50"}};
   auto loaded_good = LoadConfig(good);
   ASSERT_TRUE(loaded_good.ok()) << loaded_good.status().message();
   EXPECT_EQ(loaded_good->object_cache_mb, 64);
+  EXPECT_EQ(loaded_good->solo_block_size, 50);  // at the cap: every block within it draws alone
   ConfigSources missing;
   missing.file = (dir / "nope.json").string();
   EXPECT_FALSE(LoadConfig(missing).ok());

@@ -57,13 +57,47 @@ TEST(Blocking, OverfullBlocksDrawNoCandidates) {
   std::vector<std::vector<std::string>> keys = {{"dob:1990-01-02"}, {"dob:1990-01-02"}, {"dob:1990-01-02"},
                                                 {"dob:1990-01-02", "em:x"}, {"em:x"}};
   CandidateStats stats;
-  auto pairs = CandidatePairs(keys, 3, {}, &stats);
+  auto pairs = CandidatePairs(keys, BlockRule::SingleCap(3), {}, &stats);
   EXPECT_EQ(pairs, (std::vector<std::pair<uint32_t, uint32_t>>{{3, 4}}));
   EXPECT_EQ(stats.blocks, 2u);
   EXPECT_EQ(stats.blocks_over_cap, 1u);
-  pairs = CandidatePairs(keys, 4);
+  pairs = CandidatePairs(keys, BlockRule::SingleCap(4));
   EXPECT_EQ(pairs.size(), 7u);  // 6 within the birth date, 1 by e-mail
-  EXPECT_EQ(CandidatePairs(keys, 4, "em").size(), 1u);
+  EXPECT_EQ(CandidatePairs(keys, BlockRule::SingleCap(4), "em").size(), 1u);
+}
+
+TEST(Blocking, BlocksPastTheSoloSizeDrawOnlyPairsThatShareASecondKey) {
+  // A birth-date block of four, within the cap of 5 but past the solo size
+  // of 2: only records 0 and 1, which also share a postal code block, and
+  // records 2 and 3, which share an e-mail block of two, are drawn.
+  std::vector<std::vector<std::string>> keys = {{"dob:1990-01-02", "pc:06236"},
+                                                {"dob:1990-01-02", "pc:06236"},
+                                                {"dob:1990-01-02", "em:x"},
+                                                {"dob:1990-01-02", "em:x"},
+                                                {"pc:06236"}};
+  const BlockRule rule{5, 2};
+  // The postal code block holds three (0, 1, 4): past the solo size too, so
+  // 0-4 and 1-4, meeting only there, are not drawn; the e-mail block of two
+  // draws 2-3 on its own.
+  EXPECT_EQ(CandidatePairs(keys, rule), (std::vector<std::pair<uint32_t, uint32_t>>{{0, 1}, {2, 3}}));
+  // With the solo size at the cap every shared block draws.
+  EXPECT_EQ(CandidatePairs(keys, BlockRule::SingleCap(5)).size(), 8u);  // 6 by birth date, 0-4, 1-4
+  // A block past the cap counts for nothing, not even as a second key.
+  EXPECT_EQ(CandidatePairs(keys, BlockRule{3, 2}), (std::vector<std::pair<uint32_t, uint32_t>>{{2, 3}}));
+}
+
+TEST(Blocking, TheRuleDrawsOnASmallBlockOrOnTwoWithinTheCap) {
+  const BlockRule rule{50, 30};
+  BlockRule::Support s;
+  rule.Add(s, 51);
+  EXPECT_FALSE(BlockRule::Draws(s));  // past the cap: nothing
+  rule.Add(s, 40);
+  EXPECT_FALSE(BlockRule::Draws(s));  // one block past the solo size
+  rule.Add(s, 50);
+  EXPECT_TRUE(BlockRule::Draws(s));   // a second within the cap
+  BlockRule::Support small;
+  rule.Add(small, 30);
+  EXPECT_TRUE(BlockRule::Draws(small));
 }
 
 }  // namespace

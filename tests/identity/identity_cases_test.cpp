@@ -40,6 +40,8 @@ struct Case {
   // "region: grows": in some order a record's region must reach its ring
   // and grow (resolver.cpp, PlanRegion), so the case keeps testing that.
   bool region_grows = false;
+  // "blocks: max=N solo=M": the block rule (blocking.h) instead of the default.
+  std::optional<BlockRule> blocks;
 };
 
 Key256 TestKey() {
@@ -160,11 +162,16 @@ std::vector<Case> LoadCases() {
       if (line.empty() || line[0] == '#') continue;
       if (line.rfind("case:", 0) == 0) {
         finish();
-        cases.push_back({path.filename().string(), line.substr(6), {}, {}, {}, false});
+        cases.push_back({path.filename().string(), line.substr(6), {}, {}, {}, false, std::nullopt});
         c = &cases.back();
         in_expect = false;
       } else if (line == "region: grows") {
         c->region_grows = true;
+      } else if (line.rfind("blocks:", 0) == 0) {
+        BlockRule rule;
+        if (std::sscanf(line.c_str(), "blocks: max=%zu solo=%zu", &rule.max_block, &rule.solo_block) != 2)
+          throw std::runtime_error("bad blocks line " + line);
+        c->blocks = rule;
       } else if (line == "expect:") {
         in_expect = true;
       } else if (line.rfind("resolve ", 0) == 0) {
@@ -195,6 +202,7 @@ std::string RunCase(const Case& c, const std::vector<std::size_t>& order, std::s
   EXPECT_TRUE(st.ok()) << st.status().message();
   Resolver::Options options = TestOptions();
   options.region_reclustering = region;
+  if (c.blocks) options.blocks = *c.blocks;
   Resolver resolver(**st, TestPolicy(), TestKey(), options);
   profile::ProfileWriter profiles(**st);
 

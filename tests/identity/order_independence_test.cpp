@@ -43,7 +43,9 @@ struct Data {
 };
 
 // Rows of a generated CSV export through the import pipeline into Records.
-void AddCsv(Data& d, ingest::ImportKind kind, const std::string& csv) {
+// With `keep_versions`, every version of a corrected row is kept, in file
+// order (the corrections come last), as an import would write them.
+void AddCsv(Data& d, ingest::ImportKind kind, const std::string& csv, bool keep_versions = false) {
   ingest::ImportContext ctx{d.config, *d.normalizer, *d.blocklist, "imp_test", 1'700'000'000'000'000};
   ingest::ReceiptAssembler receipts(ctx, 1'000'000);
   std::optional<ingest::HeaderMap> header;
@@ -70,6 +72,11 @@ void AddCsv(Data& d, ingest::ImportKind kind, const std::string& csv) {
   receipts.Finish(built);
   // A corrected row is a later version of the same key: the set of records
   // is the latest versions (which version wins is order, by design).
+  if (keep_versions) {
+    for (auto& b : built)
+      if (!b.anonymous()) d.records.push_back(std::move(b.record));
+    return;
+  }
   std::map<std::string, Record> latest;
   for (auto& b : built)
     if (!b.anonymous()) latest[b.record.record_key] = std::move(b.record);
@@ -85,7 +92,7 @@ synth::Options BaseOptions() {
   return o;
 }
 
-Data Generate(const synth::Options& o = BaseOptions(), std::size_t receipts = 1200) {
+Data Generate(const synth::Options& o = BaseOptions(), std::size_t receipts = 1200, bool keep_versions = false) {
   Data d;
   auto config = LoadConfig({});
   EXPECT_TRUE(config.ok());
@@ -98,7 +105,7 @@ Data Generate(const synth::Options& o = BaseOptions(), std::size_t receipts = 12
   std::ostringstream crm, pos;
   gen.WriteCrm(crm, format, nullptr);
   gen.WritePos(pos, format, receipts, nullptr);
-  AddCsv(d, ingest::ImportKind::kCustomers, crm.str());
+  AddCsv(d, ingest::ImportKind::kCustomers, crm.str(), keep_versions);
   AddCsv(d, ingest::ImportKind::kPos, pos.str());
 
   ingest::SegmentParser parser(d.config, *d.normalizer, *d.blocklist);
@@ -125,7 +132,7 @@ struct Shape {
 // store after every that many records: each rebuilt resolver starts with
 // cold caches and loads every match candidate from its stored form.
 std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* shape = nullptr,
-                   bool region_reclustering = true, std::size_t restart_every = 0) {
+                   bool region_reclustering = true, std::size_t restart_every = 0, BlockRule blocks = BlockRule{}) {
   testing::TempDir dir;
   Sealer sealer(TestKey(), true);
   store::StoreOptions so;
@@ -135,6 +142,7 @@ std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* 
   Resolver::Options ro;
   ro.quarantine_fanout = 5;  // small data: a kiosk or a store phone is seen with a few people
   ro.region_reclustering = region_reclustering;
+  ro.blocks = blocks;
   Metrics metrics;
   ingest::WriterOptions wo;
   wo.sync = false;
@@ -281,6 +289,61 @@ TEST(OrderIndependence, ResolversRestartedMidStreamGiveTheSameProfiles) {
   EXPECT_EQ(cold.profiles, warm.profiles);
   // Every pair scored bit for bit as from freshly prepared attributes.
   EXPECT_EQ(cold.match_edges, warm.match_edges);
+}
+
+// Blocks fill as the base grows, past the solo size (then a block draws a
+// pair only with a second shared block) and past the cap (then nothing).
+// Which pairs were scored depends on when each block crossed those sizes;
+// which edges join must not. A tight rule makes blocks cross both sizes in
+// these few hundred people.
+TEST(OrderIndependence, BlocksCrossingTheSoloSizeAndTheCapGiveTheSamePartitionInEveryOrder) {
+  const BlockRule tight{4, 2};
+  // Many people joined by their attributes alone (a second customer_id),
+  // twins and look-alikes: pairs whose match rests on which blocks still
+  // draw them.
+  synth::Options o = BaseOptions();
+  o.persons = 400;
+  o.crm_duplicate_rate = 0.6;
+  o.twin_rate = 0.05;
+  o.lookalike_rate = 0.05;
+  const Data d = Generate(o, 300);
+  std::vector<std::size_t> order(d.records.size());
+  std::iota(order.begin(), order.end(), 0);
+  Shape shape, whole;
+  const std::string first = Ingest(d, order, &shape, true, 0, tight);
+  EXPECT_GT(shape.joined_by_attributes, 5u) << "too few probabilistic links to test anything";
+  // The rule changes what is linked: with every block within the cap
+  // drawing alone, more pairs are scored.
+  Shape single;
+  (void)Ingest(d, order, &single, true, 0, BlockRule::SingleCap(tight.max_block));
+  EXPECT_LT(shape.scored_pairs, single.scored_pairs);
+  EXPECT_EQ(Ingest(d, order, &whole, /*region_reclustering=*/false, 0, tight), first) << "whole components";
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 2; ++round) {
+    std::shuffle(order.begin(), order.end(), rng);
+    EXPECT_EQ(Ingest(d, order, nullptr, true, 0, tight), first) << "shuffled order " << round;
+  }
+}
+
+// A corrected customer row replaces its earlier version: the old attributes
+// leave their blocks, which may shrink back to the solo size or the cap,
+// and the pairs those blocks draw again must be scored as if they had never
+// grown. Every version in file order must give what the latest versions
+// alone give.
+TEST(OrderIndependence, CorrectionsThatShrinkBlocksGiveWhatTheLatestVersionsGive) {
+  const BlockRule tight{4, 2};
+  synth::Options o = BaseOptions();
+  o.crm_correction_rate = 0.4;
+  const Data all = Generate(o, 600, /*keep_versions=*/true);
+  const Data latest = Generate(o, 600);
+  ASSERT_GT(all.records.size(), latest.records.size() + 50);
+  std::vector<std::size_t> all_order(all.records.size()), latest_order(latest.records.size());
+  std::iota(all_order.begin(), all_order.end(), 0);
+  std::iota(latest_order.begin(), latest_order.end(), 0);
+  Shape corrected, fresh;
+  const std::string expected = Ingest(latest, latest_order, &fresh, true, 0, tight);
+  EXPECT_GT(fresh.joined_by_attributes, 5u);
+  EXPECT_EQ(Ingest(all, all_order, &corrected, true, 0, tight), expected);
 }
 
 }  // namespace
