@@ -120,6 +120,16 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Se
   table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Partitioned index and filters: a file's index and filter are split into
+  // 4 KB partitions behind a small pinned top level, so a point read loads
+  // the one partition it needs. With whole-file index blocks (hundreds of
+  // KB per 64 MB file, compressed) a cache that could not hold them all made
+  // every miss re-read and decompress one: at 1.5x10^5 customers that was 27%
+  // of the writer's time, and it grew with the base.
+  table.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.pin_top_level_index_and_filter = true;
+  table.metadata_block_size = 4096;
 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.compression = CompressionFor(options.compression);
