@@ -183,12 +183,25 @@ Result<const Resolver::Known*> Resolver::KnownOf(const std::string& node, const 
   std::vector<std::string> blocks;
   if (plan != nullptr && plan->new_attrs && plan->new_attrs->first == node) {
     prepared = PrepareEncoded(plan->new_attrs->second);
-  } else {
+  } else if (attrs_.Cached(node)) {
     auto stored = attrs_.Get(reader_, node);
     if (!stored.ok()) return stored.status();
     if (*stored == nullptr) return static_cast<const Known*>(nullptr);
     prepared = PreparedOf(**stored);
     blocks = (*stored)->blocks;
+  } else {
+    // A candidate's stored attributes are read for their prepared form and
+    // blocks, which known_ keeps decoded: caching the whole entry in attrs_
+    // as well spent most of the writer's byte budget on candidates read
+    // once. Not in attrs_ means not changed by a write still in flight
+    // (object_table.h keeps those until they are durable), so the store has it.
+    auto raw = reader_.Get(Cf::kAttrs, node);
+    if (!raw.ok()) return raw.status();
+    if (!raw->has_value()) return static_cast<const Known*>(nullptr);
+    AttrsEntry entry;
+    if (!AttrsEntry::Decode(**raw, entry)) return Status::Internal("corrupt value in attrs");
+    prepared = PreparedOf(entry);
+    blocks = std::move(entry.blocks);
   }
   if (!prepared.ok()) return prepared.status();
   if (blocks.empty()) {
