@@ -118,6 +118,13 @@ Data Generate(const synth::Options& o = BaseOptions(), std::size_t receipts = 12
   return d;
 }
 
+// Every record's index, in the order Generate made them.
+std::vector<std::size_t> InOrder(const Data& d) {
+  std::vector<std::size_t> order(d.records.size());
+  std::iota(order.begin(), order.end(), 0);
+  return order;
+}
+
 struct Shape {
   std::size_t joined_by_attributes = 0;  // profiles holding two or more attribute nodes
   std::size_t quarantined = 0;
@@ -227,8 +234,7 @@ std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* 
 TEST(OrderIndependence, GeneratedCustomersGiveTheSamePartitionInThreeOrders) {
   const Data d = Generate();
   ASSERT_GT(d.records.size(), 1000u);
-  std::vector<std::size_t> order(d.records.size());
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::size_t> order = InOrder(d);
   Shape shape;
   const std::string first = Ingest(d, order, &shape);
   const std::size_t profiles = static_cast<std::size_t>(std::count(first.begin(), first.end(), '\n'));
@@ -260,8 +266,7 @@ TEST(OrderIndependence, ReclusteringARegionGivesWhatTheWholeComponentGives) {
   o.two_phone_rate = 0.2;
   o.pos_phone_typo_rate = 0.15;
   const Data d = Generate(o, 3000);
-  std::vector<std::size_t> order(d.records.size());
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::size_t> order = InOrder(d);
   Shape whole, region;
   const std::string expected = Ingest(d, order, &whole, /*region_reclustering=*/false);
   EXPECT_EQ(whole.planned.regions, 0u);
@@ -279,8 +284,7 @@ TEST(OrderIndependence, ReclusteringARegionGivesWhatTheWholeComponentGives) {
 // profiles must be the ones an uninterrupted run gives.
 TEST(OrderIndependence, ResolversRestartedMidStreamGiveTheSameProfiles) {
   const Data d = Generate();
-  std::vector<std::size_t> order(d.records.size());
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::size_t> order = InOrder(d);
   Shape warm, cold;
   const std::string expected = Ingest(d, order, &warm);
   EXPECT_GT(warm.joined_by_attributes, 10u) << "too few probabilistic links to test anything";
@@ -307,8 +311,7 @@ TEST(OrderIndependence, BlocksCrossingTheSoloSizeAndTheCapGiveTheSamePartitionIn
   o.twin_rate = 0.05;
   o.lookalike_rate = 0.05;
   const Data d = Generate(o, 300);
-  std::vector<std::size_t> order(d.records.size());
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::size_t> order = InOrder(d);
   Shape shape, whole;
   const std::string first = Ingest(d, order, &shape, true, 0, tight);
   EXPECT_GT(shape.joined_by_attributes, 5u) << "too few probabilistic links to test anything";
@@ -337,9 +340,7 @@ TEST(OrderIndependence, CorrectionsThatShrinkBlocksGiveWhatTheLatestVersionsGive
   const Data all = Generate(o, 600, /*keep_versions=*/true);
   const Data latest = Generate(o, 600);
   ASSERT_GT(all.records.size(), latest.records.size() + 50);
-  std::vector<std::size_t> all_order(all.records.size()), latest_order(latest.records.size());
-  std::iota(all_order.begin(), all_order.end(), 0);
-  std::iota(latest_order.begin(), latest_order.end(), 0);
+  const std::vector<std::size_t> all_order = InOrder(all), latest_order = InOrder(latest);
   Shape corrected, fresh;
   const std::string expected = Ingest(latest, latest_order, &fresh, true, 0, tight);
   EXPECT_GT(fresh.joined_by_attributes, 5u);
