@@ -30,7 +30,7 @@
 namespace seam::identity {
 
 inline constexpr std::size_t kMaxBlockSize = 50;
-inline constexpr std::size_t kSoloBlockSize = 10;
+inline constexpr std::size_t kSoloBlockSize = 30;
 
 // Which pairs the blocks draw. A block of at most `solo_block` entities
 // draws its pairs on its own. A larger one, up to `max_block`, draws a pair

@@ -1,5 +1,6 @@
 // Blocking keys: which records get compared at all.
 #include "identity/blocking.h"
+#include "seam/config.h"
 
 #include <gtest/gtest.h>
 
@@ -98,6 +99,19 @@ TEST(Blocking, TheRuleDrawsOnASmallBlockOrOnTwoWithinTheCap) {
   BlockRule::Support small;
   rule.Add(small, 30);
   EXPECT_TRUE(BlockRule::Draws(small));
+}
+
+// The offline evaluation and training measure the rule kMaxBlockSize and
+// kSoloBlockSize describe; a server started with no configuration must apply
+// the same one, or the figures in docs/matching.md are of another rule.
+TEST(Blocking, TheServersDefaultRuleIsTheOneMeasuredOffline) {
+  auto config = LoadConfig({});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(static_cast<std::size_t>(config->max_block_size), kMaxBlockSize);
+  EXPECT_EQ(static_cast<std::size_t>(config->solo_block_size), kSoloBlockSize);
+  const BlockRule rule;
+  EXPECT_EQ(rule.max_block, kMaxBlockSize);
+  EXPECT_EQ(rule.solo_block, kSoloBlockSize);
 }
 
 }  // namespace
