@@ -26,20 +26,26 @@ struct GatherLimits {
   double upper_threshold = 0.95;    // an edge below it joins nothing (a possible match)
 };
 
-// An edge joins profiles when it is a match and the blocks it came from
-// would still draw it (blocking.h's BlockRule, on their sizes now), so edges
-// do not depend on whether they were drawn before or after a block grew.
+// Whether `rule` draws a pair that shares these blocks, at their sizes now.
 template <class Source>
-Result<bool> EdgeValid(Source& src, const MatchEdge& e, const GatherLimits& limits) {
-  if (e.probability < limits.upper_threshold) return false;
+Result<bool> BlocksDraw(Source& src, const std::vector<std::string>& shared, const BlockRule& rule) {
   BlockRule::Support drawn;
-  for (const auto& block : e.support) {
+  for (const auto& block : shared) {
     auto n = src.BlockCount(block);
     if (!n.ok()) return n.status();
-    limits.blocks.Add(drawn, *n);
+    rule.Add(drawn, *n);
     if (BlockRule::Draws(drawn)) return true;
   }
   return false;
+}
+
+// An edge joins profiles when it is a match and the blocks it came from
+// would still draw it, so edges do not depend on whether they were drawn
+// before or after a block grew.
+template <class Source>
+Result<bool> EdgeValid(Source& src, const MatchEdge& e, const GatherLimits& limits) {
+  if (e.probability < limits.upper_threshold) return false;
+  return BlocksDraw(src, e.support, limits.blocks);
 }
 
 // Source needs:

@@ -45,6 +45,14 @@ void UpsertDecision(NodeDecisions& list, Decision d) {
   std::sort(list.decisions.begin(), list.decisions.end(), [](auto& a, auto& b) { return a.other < b.other; });
 }
 
+// The members the block rule draws, from what each shares with the new node.
+std::vector<std::string> Drawn(const std::map<std::string, BlockRule::Support>& shared) {
+  std::vector<std::string> out;
+  for (const auto& [member, support] : shared)
+    if (BlockRule::Draws(support)) out.push_back(member);
+  return out;
+}
+
 std::vector<std::string> Intersect(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   std::vector<std::string> out;
   std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
@@ -309,9 +317,7 @@ Status Resolver::PlanNewAttrs(Plan& p, const std::string& node, const std::strin
     }
     p.blocks[b] = std::move(*info);
   }
-  std::vector<std::string> candidates;
-  for (const auto& [m, support] : shared)
-    if (BlockRule::Draws(support)) candidates.push_back(m);
+  const std::vector<std::string> candidates = Drawn(shared);
   MatchEdges own;
   for (const auto& cand : candidates) {
     auto theirs = KnownOf(cand, &p);
@@ -361,6 +367,7 @@ Status Resolver::PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::s
   // again) or at the solo size (it draws pairs on its own again): pairs the
   // rule draws now and that were never scored are scored now, so the edges
   // are what they would be had the block never grown.
+  Source src(*this, p);
   for (const auto& [b, from_past_cap] : shrunk) {
     BlockInfo& info = p.blocks[b];
     std::vector<std::string> members;
@@ -391,13 +398,9 @@ Status Resolver::PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::s
         if (!kb.ok()) return kb.status();
         if (*kb == nullptr) continue;
         auto support = Intersect(ka.blocks, (*kb)->blocks);
-        BlockRule::Support drawn;
-        for (const auto& sb : support) {
-          auto n = CountOf(sb, p);
-          if (!n.ok()) return n.status();
-          rule.Add(drawn, *n);
-        }
-        if (!BlockRule::Draws(drawn)) continue;
+        auto drawn = BlocksDraw(src, support, rule);
+        if (!drawn.ok()) return drawn.status();
+        if (!*drawn) continue;
         const std::optional<MatchScore> kept =
             model_.CompareAtLeast(ka.prepared, (*kb)->prepared, model_.lower_threshold);
         if (!kept) continue;
@@ -792,9 +795,7 @@ Result<Plan> Resolver::PlanRescore(const std::string& node) {
     for (const auto& m : info->members)
       if (m != node) options_.blocks.Add(shared[m], info->count);
   }
-  std::vector<std::string> candidates;
-  for (const auto& [m, support] : shared)
-    if (BlockRule::Draws(support)) candidates.push_back(m);
+  const std::vector<std::string> candidates = Drawn(shared);
   MatchEdges fresh;
   for (const auto& cand : candidates) {
     auto theirs = KnownOf(cand, &p);
