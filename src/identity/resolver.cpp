@@ -21,7 +21,6 @@ Status Missing(const char* what) { return Status::Internal(std::string("identity
 // attrs table's cache) and a varint decode of the stored prepared form, so
 // this holds the candidates of the last few thousand records, not the base.
 constexpr std::size_t kKnownCapacity = 50000;
-constexpr std::size_t kBlockHashBytes = 16;
 
 void UpsertEdge(MatchEdges& list, MatchEdge edge) {
   auto it = std::lower_bound(list.edges.begin(), list.edges.end(), edge.other,
@@ -112,10 +111,6 @@ LinkPolicy PolicyFromConfig(const Config& config) {
   return policy;
 }
 
-std::string HashBlockKey(const Key256& lookup_key, std::string_view key) {
-  return HmacSha256(lookup_key, std::string("block\0", 6) + std::string(key)).substr(0, kBlockHashBytes);
-}
-
 void DeriveKeys(const Key256& lookup_key, Record& r) {
   std::erase_if(r.identifiers, [](const Identifier& id) { return id.type == kAttrsType; });
   std::vector<std::pair<std::string, std::size_t>> keyed;
@@ -164,7 +159,8 @@ Resolver::Resolver(store::Store& store, LinkPolicy policy, const Key256& lookup_
       adjacency_(Cf::kNodeSigs, store.object_cache()),
       edges_(Cf::kMatches, store.object_cache()),
       decisions_(Cf::kDecisions, store.object_cache()),
-      guards_(Cf::kGuards, store.object_cache()) {}
+      guards_(Cf::kGuards, store.object_cache()),
+      known_(std::make_shared<PreparedCache>(kKnownCapacity)) {}
 
 void Resolver::SetModel(MatchModel model) { model_ = std::move(model); }
 
@@ -174,29 +170,19 @@ Result<const RecordEntry*> Resolver::FindRecord(const std::string& record_key) {
 
 // ---- the match graph ----
 
-Result<std::vector<std::string>> Resolver::BlocksOf(const PreparedPerson& person) const {
-  std::vector<std::string> out;
-  for (const auto& key : BlockingKeys(person, DefaultBlockingFamilies())) out.push_back(HashBlockKey(lookup_key_, key));
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
-Result<const Resolver::Known*> Resolver::KnownOf(const std::string& node, const Plan* plan) {
-  if (auto it = known_.find(node); it != known_.end()) {
-    known_lru_.splice(known_lru_.end(), known_lru_, it->second.lru);
-    return &it->second;
-  }
-  Result<PreparedPerson> prepared = PreparedPerson{};
-  std::vector<std::string> blocks;
+Result<PreparedCache::Ptr> Resolver::KnownOf(const std::string& node, const Plan* plan) {
+  if (auto hit = known_->Find(node)) return hit;
   if (plan != nullptr && plan->new_attrs && plan->new_attrs->first == node) {
-    prepared = PrepareEncoded(plan->new_attrs->second);
-  } else if (attrs_.Cached(node)) {
-    auto stored = attrs_.Get(reader_, node);
-    if (!stored.ok()) return stored.status();
-    if (*stored == nullptr) return static_cast<const Known*>(nullptr);
-    prepared = PreparedOf(**stored);
-    blocks = (*stored)->blocks;
+    auto prepared = PrepareEncoded(plan->new_attrs->second);
+    if (!prepared.ok()) return prepared.status();
+    std::vector<std::string> blocks = HashedBlocksOf(lookup_key_, *prepared);
+    return known_->Insert(node, PreparedEntry{std::move(*prepared), std::move(blocks)});
+  }
+  std::optional<AttrsEntry> stored;
+  if (attrs_.Cached(node)) {
+    auto cached = attrs_.Get(reader_, node);
+    if (!cached.ok()) return cached.status();
+    if (*cached != nullptr) stored = **cached;
   } else {
     // A candidate's stored attributes are read for their prepared form and
     // blocks, which known_ keeps decoded: caching the whole entry in attrs_
@@ -205,24 +191,15 @@ Result<const Resolver::Known*> Resolver::KnownOf(const std::string& node, const 
     // (object_table.h keeps those until they are durable), so the store has it.
     auto raw = reader_.Get(Cf::kAttrs, node);
     if (!raw.ok()) return raw.status();
-    if (!raw->has_value()) return static_cast<const Known*>(nullptr);
-    AttrsEntry entry;
-    if (!AttrsEntry::Decode(**raw, entry)) return Status::Internal("corrupt value in attrs");
-    prepared = PreparedOf(entry);
-    blocks = std::move(entry.blocks);
+    if (raw->has_value()) {
+      stored.emplace();
+      if (!AttrsEntry::Decode(**raw, *stored)) return Status::Internal("corrupt value in attrs");
+    }
   }
-  if (!prepared.ok()) return prepared.status();
-  if (blocks.empty()) {
-    auto fresh = BlocksOf(*prepared);
-    if (!fresh.ok()) return fresh.status();
-    blocks = std::move(*fresh);
-  }
-  while (known_.size() >= kKnownCapacity) {
-    known_.erase(known_lru_.front());
-    known_lru_.pop_front();
-  }
-  Known k{std::move(*prepared), std::move(blocks), known_lru_.insert(known_lru_.end(), node)};
-  return &known_.emplace(node, std::move(k)).first->second;
+  if (!stored) return PreparedCache::Ptr();
+  auto entry = PreparedEntryOf(lookup_key_, std::move(*stored));
+  if (!entry.ok()) return entry.status();
+  return known_->Insert(node, std::move(*entry));
 }
 
 Result<BlockInfo> Resolver::BlockOf(const std::string& block, const Plan& plan) {
@@ -281,8 +258,9 @@ Status Resolver::PlanNewAttrs(Plan& p, const std::string& node, const std::strin
   p.new_attrs = {node, encoded};
   auto mine = KnownOf(node, &p);
   if (!mine.ok()) return mine.status();
-  const std::vector<std::string> blocks = (*mine)->blocks;
-  const PreparedPerson me = (*mine)->prepared;
+  const PreparedCache::Ptr entry = *mine;  // held: the cache may evict it meanwhile
+  const std::vector<std::string>& blocks = entry->blocks;
+  const PreparedPerson& me = entry->prepared;
   p.new_attrs_blocks = blocks;
   p.new_attrs_prepared = EncodePrepared(me);
   const BlockRule& rule = options_.blocks;
@@ -387,7 +365,7 @@ Status Resolver::PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::s
       auto a = KnownOf(members[i], &p);
       if (!a.ok()) return a.status();
       if (*a == nullptr) continue;
-      const Known ka = **a;
+      const PreparedCache::Ptr ka = *a;
       auto list_a = EdgesOf(members[i], p);
       if (!list_a.ok()) return list_a.status();
       for (std::size_t j = i + 1; j < members.size(); ++j) {
@@ -397,12 +375,12 @@ Status Resolver::PlanGoneAttrs(Plan& p, const std::string& node, std::set<std::s
         auto kb = KnownOf(members[j], &p);
         if (!kb.ok()) return kb.status();
         if (*kb == nullptr) continue;
-        auto support = Intersect(ka.blocks, (*kb)->blocks);
+        auto support = Intersect(ka->blocks, (*kb)->blocks);
         auto drawn = BlocksDraw(src, support, rule);
         if (!drawn.ok()) return drawn.status();
         if (!*drawn) continue;
         const std::optional<MatchScore> kept =
-            model_.CompareAtLeast(ka.prepared, (*kb)->prepared, model_.lower_threshold);
+            model_.CompareAtLeast(ka->prepared, (*kb)->prepared, model_.lower_threshold);
         if (!kept) continue;
         const MatchScore& score = *kept;
         auto list_b = EdgesOf(members[j], p);
@@ -775,7 +753,7 @@ Result<Plan> Resolver::PlanRescore(const std::string& node) {
   auto known = KnownOf(node, nullptr);
   if (!known.ok()) return known.status();
   if (*known == nullptr) return p;
-  const Known me = **known;
+  const PreparedCache::Ptr me = *known;
   // The old pairs go (and their mirrors)...
   auto own = EdgesOf(node, p);
   if (!own.ok()) return own.status();
@@ -788,7 +766,7 @@ Result<Plan> Resolver::PlanRescore(const std::string& node) {
   }
   // ...and the candidates are drawn and scored again under the active model.
   std::map<std::string, BlockRule::Support> shared;
-  for (const auto& b : me.blocks) {
+  for (const auto& b : me->blocks) {
     auto info = BlockOf(b, p);
     if (!info.ok()) return info.status();
     if (info->count > options_.blocks.max_block) continue;
@@ -802,10 +780,10 @@ Result<Plan> Resolver::PlanRescore(const std::string& node) {
     if (!theirs.ok()) return theirs.status();
     if (*theirs == nullptr) continue;
     const std::optional<MatchScore> kept =
-        model_.CompareAtLeast(me.prepared, (*theirs)->prepared, model_.lower_threshold);
+        model_.CompareAtLeast(me->prepared, (*theirs)->prepared, model_.lower_threshold);
     if (!kept) continue;
     const MatchScore& score = *kept;
-    auto support = Intersect(me.blocks, (*theirs)->blocks);
+    auto support = Intersect(me->blocks, (*theirs)->blocks);
     auto list = EdgesOf(cand, p);
     if (!list.ok()) return list.status();
     UpsertEdge(*list, Scored(node, score, support));
@@ -1160,10 +1138,7 @@ void Resolver::ApplyMatching(Plan& p, store::Batch& batch) {
       if (auto a = members_added_.find(b); a != members_added_.end()) a->second.erase(node);
     }
     attrs_.Erase(node);
-    if (auto it = known_.find(node); it != known_.end()) {
-      known_lru_.erase(it->second.lru);
-      known_.erase(it);
-    }
+    known_->Erase(node);
   }
   for (auto& [b, info] : p.blocks) {
     if (info.count == 0)
@@ -1370,10 +1345,10 @@ void Resolver::MarkClean() {
 void Resolver::Abort() {
   ForEachTable([](auto& table) { table.Abort(); });
   ClearGroupOverlays();
-  // Prepared attributes are immutable per node, but a node whose attributes
-  // were never stored must not look known.
-  known_.clear();
-  known_lru_.clear();
+  // known_ needs no undo: its entries are immutable per node, and it is
+  // only asked about nodes the graph holds (block members, nodes of a walk,
+  // the node being added or removed), so an entry for attributes that were
+  // never stored (this group's, or one read ahead) is never seen.
 }
 
 void Resolver::ClearGroupOverlays() {

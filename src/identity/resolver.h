@@ -28,6 +28,7 @@
 #include "identity/component.h"
 #include "identity/graph.h"
 #include "identity/match_model.h"
+#include "identity/prepared_cache.h"
 #include "seam/config.h"
 #include "seam/record.h"
 #include "seam/status.h"
@@ -42,9 +43,6 @@ LinkPolicy PolicyFromConfig(const Config& config);
 // adding the record's attribute node when it carries match attributes.
 // Pure; callable from any thread.
 void DeriveKeys(const Key256& lookup_key, Record& record);
-
-// A blocking key as stored: keyed hash, so the index holds no personal value.
-std::string HashBlockKey(const Key256& lookup_key, std::string_view key);
 
 // What a planned change will do, for the profile writer to prepare against.
 struct Plan {
@@ -181,6 +179,9 @@ class Resolver {
   const LinkPolicy& policy() const { return policy_; }
   const Options& options() const { return options_; }
   const ShapeCounts& shape_counts() const { return shape_counts_; }
+  // The decoded candidates, which a thread reading ahead may fill
+  // (candidate_prefetch.h).
+  const std::shared_ptr<PreparedCache>& prepared_cache() const { return known_; }
 
   // For the component walk (component.h), seeing the plan in progress.
   class Source;
@@ -196,7 +197,6 @@ class Resolver {
   Result<uint64_t> CountOf(const std::string& block, const Plan& plan);
   Result<BlockInfo> BlockOf(const std::string& block, const Plan& plan);
   Result<MatchEdges> EdgesOf(const std::string& node, const Plan& plan);
-  Result<std::vector<std::string>> BlocksOf(const PreparedPerson& person) const;
   MatchEdge Scored(const std::string& other, const MatchScore& score, std::vector<std::string> support) const;
   // Adds `node` (with `person`) to the match graph: its blocks, candidates,
   // edges. `touched` gets nodes whose components the change may reshape.
@@ -255,15 +255,9 @@ class Resolver {
   std::map<std::string, std::set<std::string>> members_added_, members_removed_;
   std::map<std::string, std::set<std::pair<Micros, std::string>>> sig_records_added_, sig_records_removed_;
   // Prepared attributes and hashed blocks of attribute nodes (immutable per
-  // node), LRU: preparing (ICU transliteration) costs more than scoring.
-  struct Known {
-    PreparedPerson prepared;
-    std::vector<std::string> blocks;
-    std::list<std::string>::iterator lru;
-  };
-  Result<const Known*> KnownOf(const std::string& attrs_node, const Plan* plan);
-  std::unordered_map<std::string, Known> known_;
-  std::list<std::string> known_lru_;
+  // node): preparing (ICU transliteration) costs more than scoring.
+  Result<PreparedCache::Ptr> KnownOf(const std::string& attrs_node, const Plan* plan);
+  std::shared_ptr<PreparedCache> known_;
   std::function<void()> store_barrier_;
   ShapeCounts shape_counts_;
 };
