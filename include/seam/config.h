@@ -57,6 +57,7 @@ struct Config {
   // ingest
   int queue_capacity = 256;
   int max_group_records = 20000;
+  int read_ahead_records = 128;  // 0: the writer reads its candidates itself
   int retry_after_seconds = 1;
   // normalize
   std::string default_region = "KR";

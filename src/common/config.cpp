@@ -98,6 +98,7 @@ Status Typed(const nlohmann::json& j, Config& c) {
   take(Get(j, "http", "max_connections", c.max_connections));
   take(Get(j, "ingest", "queue_capacity", c.queue_capacity));
   take(Get(j, "ingest", "max_group_records", c.max_group_records));
+  take(Get(j, "ingest", "read_ahead_records", c.read_ahead_records));
   take(Get(j, "ingest", "retry_after_seconds", c.retry_after_seconds));
   take(Get(j, "normalize", "default_region", c.default_region));
   take(Get(j, "normalize", "time_zone", c.time_zone));
@@ -157,6 +158,7 @@ Status Typed(const nlohmann::json& j, Config& c) {
   if (c.object_cache_mb < 0) return Bad("store.object_cache_mb must be >= 0");
   if (c.max_json_depth < 2) return Bad("http.max_json_depth must be >= 2");
   if (c.queue_capacity < 1) return Bad("ingest.queue_capacity must be >= 1");
+  if (c.read_ahead_records < 0) return Bad("ingest.read_ahead_records must be >= 0");
   if (c.max_block_size < 2 || c.quarantine_fanout < 0)
     return Bad("identity.max_block_size must be >= 2 and identity.quarantine_fanout >= 0");
   if (c.solo_block_size < 2 || c.solo_block_size > c.max_block_size)

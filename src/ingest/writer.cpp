@@ -19,7 +19,11 @@ Writer::Writer(store::Store& store, identity::Resolver& resolver, Metrics& metri
       resolver_(resolver),
       profiles_(store, options.survivorship),
       metrics_(metrics),
-      options_(options) {
+      options_(options),
+      candidates_(store, resolver.lookup_key(), resolver.options().blocks, resolver.prepared_cache()) {
+  if (options_.read_ahead > 0)
+    read_ahead_ = std::make_unique<ReadAhead>(
+        "seam-readahead", [this](const Record& r) { candidates_.Warm(r); }, options_.read_ahead);
   // The direct scans see the store plus the current group's own changes:
   // a batch still being written must land first.
   resolver_.SetStoreBarrier([this] { AwaitCommitted(); });
@@ -324,11 +328,21 @@ void Writer::ProcessGroup(std::vector<Job>& jobs) {
     return;
   }
 
+  // The records whose candidates are read ahead, in the order resolved.
+  std::size_t ahead = 0;
+  if (read_ahead_) {
+    std::vector<const Record*> wanted;
+    for (const auto& job : jobs)
+      for (const auto& r : job.records)
+        if (identity::CandidatePrefetch::Wants(r)) wanted.push_back(&r);
+    read_ahead_->Begin(std::move(wanted));
+  }
   Status fatal;
   for (std::size_t j = 0; j < jobs.size() && fatal.ok(); ++j) {
     auto& job = jobs[j];
     for (std::size_t i = 0; i < job.records.size(); ++i) {
       const Record& r = job.records[i];
+      if (read_ahead_ && identity::CandidatePrefetch::Wants(r)) read_ahead_->Reached(ahead++);
       if (!r.replaceable) {
         if (group_dedup_.count(r.dedup_key) || inflight_dedup_.count(r.dedup_key)) {
           outcomes[j].accepted += 1;
@@ -371,6 +385,11 @@ void Writer::ProcessGroup(std::vector<Job>& jobs) {
     }
   }
 
+  if (read_ahead_) {
+    const ReadAhead::Counts counts = read_ahead_->End();
+    metrics_.Add("seam_read_ahead_records_total", counts.warmed);
+    metrics_.Add("seam_read_ahead_skipped_total", counts.skipped);
+  }
   if (!fatal.ok()) {
     spdlog::error("group commit failed: {}", fatal.message());
     for (std::size_t j = 0; j < jobs.size(); ++j) {

@@ -19,7 +19,9 @@
 #include <vector>
 
 #include "common/background_release.h"
+#include "identity/candidate_prefetch.h"
 #include "identity/resolver.h"
+#include "ingest/read_ahead.h"
 #include "ingest/segment.h"
 #include "profile/profile_writer.h"
 #include "seam/metrics.h"
@@ -46,6 +48,9 @@ struct WriterOptions {
   // import (Record::merge_group): false when the stored entry is no such part.
   std::function<bool(const nlohmann::json& stored_event, Record& incoming)> merge_parts;
   profile::Survivorship survivorship;  // which trait value wins (config profile.survivorship)
+  // Records with match attributes whose candidates a second thread reads
+  // ahead of the writer, at most this many ahead (read_ahead.h); 0: none.
+  std::size_t read_ahead = 128;
 };
 
 class Writer {
@@ -117,6 +122,9 @@ class Writer {
   WriterOptions options_;
   std::set<std::string> group_dedup_;     // writer thread only
   std::set<std::string> inflight_dedup_;  // the batch being written's: writer thread only
+  // Reads the group's candidates ahead of the writer (null when off).
+  identity::CandidatePrefetch candidates_;
+  std::unique_ptr<ReadAhead> read_ahead_;
   // A group's records, once answered, are freed off the writer thread.
   BackgroundRelease<std::vector<std::vector<Record>>> released_records_{"seam-release"};
 

@@ -217,6 +217,7 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
   ingest::WriterOptions wo;
   wo.queue_capacity = static_cast<std::size_t>(c.queue_capacity);
   wo.max_group_records = static_cast<std::size_t>(c.max_group_records);
+  wo.read_ahead = static_cast<std::size_t>(c.read_ahead_records);
   wo.sync = a.options.sync;
   wo.merge_parts = ingest::MergeReceiptParts;
   auto rules = profile::Survivorship::FromConfig(c.survivorship);

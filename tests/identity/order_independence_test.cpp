@@ -132,14 +132,18 @@ struct Shape {
   std::string profiles;                  // every profile document, "id: encoded" per line
   std::string match_edges;               // every scored pair, "node: encoded edges" per line
   std::size_t scored_pairs = 0;
+  std::size_t read_ahead = 0;            // records whose candidates were read ahead of the writer
 };
 
 // Every profile as "id: sorted node keys (hex)", one line each, sorted.
 // With `restart_every` set, the resolver and writer are rebuilt on the same
 // store after every that many records: each rebuilt resolver starts with
 // cold caches and loads every match candidate from its stored form.
+// Records go to the writer `group_size` at a time; `read_ahead` is the writer's
+// (0: it reads every candidate itself).
 std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* shape = nullptr,
-                   bool region_reclustering = true, std::size_t restart_every = 0, BlockRule blocks = BlockRule{}) {
+                   bool region_reclustering = true, std::size_t restart_every = 0, BlockRule blocks = BlockRule{},
+                   std::size_t group_size = 7, std::size_t read_ahead = ingest::WriterOptions{}.read_ahead) {
   testing::TempDir dir;
   Sealer sealer(TestKey(), true);
   store::StoreOptions so;
@@ -154,6 +158,7 @@ std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* 
   ingest::WriterOptions wo;
   wo.sync = false;
   wo.merge_parts = ingest::MergeReceiptParts;
+  wo.read_ahead = read_ahead;
   std::unique_ptr<Resolver> resolver_ptr;
   std::unique_ptr<ingest::Writer> writer_ptr;
   auto start = [&] {
@@ -167,7 +172,7 @@ std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* 
   std::size_t next_restart = restart_every;
   // Groups of a few records, in the given order: groups commit as the
   // writer goes, as under real traffic.
-  for (std::size_t i = 0; i < order.size(); i += 7) {
+  for (std::size_t i = 0; i < order.size(); i += group_size) {
     if (restart_every > 0 && i >= next_restart) {
       start();
       next_restart += restart_every;
@@ -175,7 +180,7 @@ std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* 
     ingest::Writer& writer = *writer_ptr;
     std::vector<Record> group;
     std::vector<int> indexes;
-    for (std::size_t j = i; j < std::min(order.size(), i + 7); ++j) {
+    for (std::size_t j = i; j < std::min(order.size(), i + group_size); ++j) {
       group.push_back(d.records[order[j]]);
       indexes.push_back(static_cast<int>(j));
     }
@@ -188,7 +193,10 @@ std::string Ingest(const Data& d, const std::vector<std::size_t>& order, Shape* 
     EXPECT_TRUE(outcome.rejected.empty()) << outcome.rejected.front().error;
   }
   writer_ptr->Stop();
-  if (shape) shape->planned = resolver_ptr->shape_counts();
+  if (shape) {
+    shape->planned = resolver_ptr->shape_counts();
+    shape->read_ahead = metrics.Counter("seam_read_ahead_records_total").load();
+  }
   std::vector<std::string> lines;
   store::ReadView view(**st);
   EXPECT_TRUE(view.Scan(store::Cf::kClusters, "", [&](std::string_view, std::string_view value) {
@@ -345,6 +353,26 @@ TEST(OrderIndependence, CorrectionsThatShrinkBlocksGiveWhatTheLatestVersionsGive
   const std::string expected = Ingest(latest, latest_order, &fresh, true, 0, tight);
   EXPECT_GT(fresh.joined_by_attributes, 5u);
   EXPECT_EQ(Ingest(all, all_order, &corrected, true, 0, tight), expected);
+}
+
+// A second thread reads candidates ahead of the writer into the cache it
+// draws them from (identity/candidate_prefetch.h): what it reads must change
+// nothing. Large groups give it room to run ahead, a cold resolver every
+// few hundred records makes the writer depend on what it read, and the
+// tight rule makes blocks cross the solo size and the cap.
+TEST(OrderIndependence, ReadingCandidatesAheadChangesNoResult) {
+  const BlockRule tight{4, 2};
+  const Data d = Generate();
+  const std::vector<std::size_t> order = InOrder(d);
+  for (const BlockRule& rule : {BlockRule{}, tight}) {
+    Shape alone, ahead;
+    const std::string expected = Ingest(d, order, &alone, true, 300, rule, 250, /*read_ahead=*/0);
+    EXPECT_EQ(alone.read_ahead, 0u);
+    EXPECT_EQ(Ingest(d, order, &ahead, true, 300, rule, 250, /*read_ahead=*/16), expected);
+    EXPECT_GT(ahead.read_ahead, 100u) << "the read-ahead must really have run";
+    EXPECT_EQ(ahead.match_edges, alone.match_edges);
+    EXPECT_EQ(ahead.profiles, alone.profiles);
+  }
 }
 
 }  // namespace

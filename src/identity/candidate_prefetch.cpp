@@ -1,0 +1,68 @@
+#include "identity/candidate_prefetch.h"
+
+#include <map>
+#include <string>
+#include <utility>
+
+#include "identity/clusterer.h"
+#include "identity/graph.h"
+#include "identity/prepared_codec.h"
+
+namespace seam::identity {
+namespace {
+
+using store::Cf;
+
+const std::string* AttrsNodeOf(const Record& r) {
+  if (r.match_attributes.empty()) return nullptr;
+  for (const auto& key : r.derived.node_keys)
+    if (NodeKeyType(key) == kAttrsType) return &key;
+  return nullptr;
+}
+
+}  // namespace
+
+bool CandidatePrefetch::Wants(const Record& record) { return AttrsNodeOf(record) != nullptr; }
+
+std::size_t CandidatePrefetch::Warm(const Record& record) {
+  const std::string* node = AttrsNodeOf(record);
+  if (node == nullptr) return 0;
+  // Only a new attribute node draws candidates. Known ones (a returning
+  // user's identify with the same traits: most of them under live traffic)
+  // are in the cache or the store, and reading ahead for them would only
+  // take CPU from the threads that parse requests.
+  if (cache_->Find(*node)) return 0;
+  if (auto stored = reader_.Get(Cf::kAttrs, *node); !stored.ok() || stored->has_value()) return 0;
+  auto prepared = PrepareEncoded(record.match_attributes);
+  if (!prepared.ok()) return 0;
+  std::vector<std::string> own_blocks = HashedBlocksOf(lookup_key_, *prepared);
+  const PreparedCache::Ptr mine = cache_->Insert(*node, PreparedEntry{std::move(*prepared), std::move(own_blocks)});
+  std::size_t added = 1;
+  // The candidates the writer will draw (Resolver::PlanNewAttrs), as far as
+  // committed state tells: each block with this node in it.
+  std::map<std::string, BlockRule::Support> shared;
+  for (const auto& b : mine->blocks) {
+    auto raw = reader_.Get(Cf::kBlockCounts, b);
+    if (!raw.ok() || !raw->has_value()) continue;
+    BlockInfo info;
+    if (!BlockInfo::Decode(**raw, info)) continue;
+    const uint64_t count = info.count + 1;
+    if (count > rule_.max_block) continue;
+    for (const auto& m : info.members)
+      if (m != *node) rule_.Add(shared[m], count);
+  }
+  for (const auto& [member, support] : shared) {
+    if (!BlockRule::Draws(support) || cache_->Find(member)) continue;
+    auto raw = reader_.Get(Cf::kAttrs, member);
+    if (!raw.ok() || !raw->has_value()) continue;
+    AttrsEntry stored;
+    if (!AttrsEntry::Decode(**raw, stored)) continue;
+    auto entry = PreparedEntryOf(lookup_key_, std::move(stored));
+    if (!entry.ok()) continue;
+    cache_->Insert(member, std::move(*entry));
+    added += 1;
+  }
+  return added;
+}
+
+}  // namespace seam::identity
