@@ -148,8 +148,15 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Se
     if (std::find(kCfNames.begin(), kCfNames.end(), name) == kCfNames.end())
       return StaleFormat(options.path, "has column family \"" + name + "\" that this build does not know");
 
+  // Sealed values are AES-GCM ciphertext under keyed-hash keys: nothing in
+  // them compresses, so compressing their tables only spent flush and
+  // compaction CPU (on the cores the writer and the request threads use)
+  // to store each block uncompressed anyway.
+  rocksdb::ColumnFamilyOptions sealed_options = cf_options;
+  if (sealer.encrypts()) sealed_options.compression = rocksdb::kNoCompression;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const char* name : kCfNames) descriptors.emplace_back(name, cf_options);
+  for (std::size_t i = 0; i < kCfNames.size(); ++i)
+    descriptors.emplace_back(kCfNames[i], CfIsSealed(static_cast<Cf>(i)) ? sealed_options : cf_options);
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &raw);
   if (!s.ok()) return Status::Unavailable("cannot open store at " + options.path + ": " + s.ToString());

@@ -3,6 +3,7 @@
 #include "store/store.h"
 
 #include <filesystem>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -99,6 +100,34 @@ TEST_F(StoreFormat, TablesHavePartitionedIndexAndFilters) {
     EXPECT_LE(props->top_level_index_size, props->index_size / 4) << "the pinned top level is a small part";
   }
   EXPECT_GE(tables, 1);
+}
+
+// Sealed families hold ciphertext: their tables are not compressed. The
+// others use the configured compression.
+TEST_F(StoreFormat, SealedTablesAreNotCompressedAndTheOthersAre) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store.ok());
+    Batch batch(**store);
+    for (int i = 0; i < 20000; ++i) {
+      batch.Put(Cf::kAttrs, "node-" + std::to_string(i), std::string(200, 'x'));
+      batch.Put(Cf::kMatches, "node-" + std::to_string(i), std::string(200, 'y'));
+    }
+    ASSERT_TRUE(batch.Commit(false).ok());
+    ASSERT_TRUE((*store)->Close().ok());
+  }
+  std::map<std::string, std::string> compression;  // column family -> compression of its table
+  for (const auto& f : std::filesystem::directory_iterator(dir_.path())) {
+    if (f.path().extension() != ".sst") continue;
+    rocksdb::SstFileReader reader{rocksdb::Options()};
+    ASSERT_TRUE(reader.Open(f.path().string()).ok());
+    auto props = reader.GetTableProperties();
+    compression[props->column_family_name] = props->compression_name;
+  }
+  ASSERT_TRUE(compression.count(CfName(Cf::kAttrs)));
+  ASSERT_TRUE(compression.count(CfName(Cf::kMatches)));
+  EXPECT_EQ(compression[CfName(Cf::kAttrs)], "NoCompression");
+  EXPECT_EQ(compression[CfName(Cf::kMatches)], "LZ4");
 }
 
 }  // namespace
