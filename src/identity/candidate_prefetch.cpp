@@ -6,7 +6,6 @@
 
 #include "identity/clusterer.h"
 #include "identity/graph.h"
-#include "identity/prepared_codec.h"
 
 namespace seam::identity {
 namespace {
@@ -33,10 +32,9 @@ std::size_t CandidatePrefetch::Warm(const Record& record) {
   // take CPU from the threads that parse requests.
   if (cache_->Find(*node)) return 0;
   if (auto stored = reader_.Get(Cf::kAttrs, *node); !stored.ok() || stored->has_value()) return 0;
-  auto prepared = PrepareEncoded(record.match_attributes);
-  if (!prepared.ok()) return 0;
-  std::vector<std::string> own_blocks = HashedBlocksOf(lookup_key_, *prepared);
-  const PreparedCache::Ptr mine = cache_->Insert(*node, PreparedEntry{std::move(*prepared), std::move(own_blocks)});
+  auto own = PreparedEntryOfEncoded(lookup_key_, record.match_attributes);
+  if (!own.ok()) return 0;
+  const PreparedCache::Ptr mine = cache_->Insert(*node, std::move(*own));
   std::size_t added = 1;
   // The candidates the writer will draw (Resolver::PlanNewAttrs), as far as
   // committed state tells: each block with this node in it.
@@ -53,13 +51,9 @@ std::size_t CandidatePrefetch::Warm(const Record& record) {
   }
   for (const auto& [member, support] : shared) {
     if (!BlockRule::Draws(support) || cache_->Find(member)) continue;
-    auto raw = reader_.Get(Cf::kAttrs, member);
-    if (!raw.ok() || !raw->has_value()) continue;
-    AttrsEntry stored;
-    if (!AttrsEntry::Decode(**raw, stored)) continue;
-    auto entry = PreparedEntryOf(lookup_key_, std::move(stored));
-    if (!entry.ok()) continue;
-    cache_->Insert(member, std::move(*entry));
+    auto entry = ReadPreparedEntry(reader_, lookup_key_, member);
+    if (!entry.ok() || !*entry) continue;
+    cache_->Insert(member, std::move(**entry));
     added += 1;
   }
   return added;

@@ -48,13 +48,6 @@ void PreparedCache::Erase(const std::string& node) {
   }
 }
 
-void PreparedCache::Clear() {
-  std::unordered_map<std::string, Slot> gone;
-  std::lock_guard lock(mu_);
-  gone.swap(map_);
-  lru_.clear();
-}
-
 std::size_t PreparedCache::size() const {
   std::lock_guard lock(mu_);
   return map_.size();
@@ -78,6 +71,25 @@ Result<PreparedEntry> PreparedEntryOf(const Key256& lookup_key, AttrsEntry store
   PreparedEntry out{std::move(*prepared), std::move(stored.blocks)};
   if (out.blocks.empty()) out.blocks = HashedBlocksOf(lookup_key, out.prepared);
   return out;
+}
+
+Result<PreparedEntry> PreparedEntryOfEncoded(const Key256& lookup_key, std::string_view encoded_person) {
+  auto prepared = PrepareEncoded(encoded_person);
+  if (!prepared.ok()) return prepared.status();
+  std::vector<std::string> blocks = HashedBlocksOf(lookup_key, *prepared);
+  return PreparedEntry{std::move(*prepared), std::move(blocks)};
+}
+
+Result<std::optional<PreparedEntry>> ReadPreparedEntry(store::Reader& reader, const Key256& lookup_key,
+                                                       const std::string& node) {
+  auto raw = reader.Get(store::Cf::kAttrs, node);
+  if (!raw.ok()) return raw.status();
+  if (!raw->has_value()) return std::optional<PreparedEntry>();
+  AttrsEntry stored;
+  if (!AttrsEntry::Decode(**raw, stored)) return Status::Internal("corrupt value in attrs");
+  auto entry = PreparedEntryOf(lookup_key, std::move(stored));
+  if (!entry.ok()) return entry.status();
+  return std::optional<PreparedEntry>(std::move(*entry));
 }
 
 }  // namespace seam::identity

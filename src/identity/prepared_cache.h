@@ -16,6 +16,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,6 +25,7 @@
 #include "identity/match_model.h"
 #include "seam/crypto.h"
 #include "seam/status.h"
+#include "store/store.h"
 
 namespace seam::identity {
 
@@ -48,7 +50,6 @@ class PreparedCache {
   // that is.
   Ptr Insert(const std::string& node, PreparedEntry entry);
   void Erase(const std::string& node);
-  void Clear();
   std::size_t size() const;
   std::size_t capacity() const { return capacity_; }
 
@@ -70,5 +71,11 @@ std::vector<std::string> HashedBlocksOf(const Key256& lookup_key, const Prepared
 
 // The prepared entry of a stored attribute node (kAttrs value, opened).
 Result<PreparedEntry> PreparedEntryOf(const Key256& lookup_key, AttrsEntry stored);
+// The prepared entry of a new attribute node, from its EncodePerson bytes.
+Result<PreparedEntry> PreparedEntryOfEncoded(const Key256& lookup_key, std::string_view encoded_person);
+// Reads and decodes the stored attributes of `node` from the store itself;
+// nullopt when it holds none.
+Result<std::optional<PreparedEntry>> ReadPreparedEntry(store::Reader& reader, const Key256& lookup_key,
+                                                       const std::string& node);
 
 }  // namespace seam::identity

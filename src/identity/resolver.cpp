@@ -173,33 +173,27 @@ Result<const RecordEntry*> Resolver::FindRecord(const std::string& record_key) {
 Result<PreparedCache::Ptr> Resolver::KnownOf(const std::string& node, const Plan* plan) {
   if (auto hit = known_->Find(node)) return hit;
   if (plan != nullptr && plan->new_attrs && plan->new_attrs->first == node) {
-    auto prepared = PrepareEncoded(plan->new_attrs->second);
-    if (!prepared.ok()) return prepared.status();
-    std::vector<std::string> blocks = HashedBlocksOf(lookup_key_, *prepared);
-    return known_->Insert(node, PreparedEntry{std::move(*prepared), std::move(blocks)});
+    auto entry = PreparedEntryOfEncoded(lookup_key_, plan->new_attrs->second);
+    if (!entry.ok()) return entry.status();
+    return known_->Insert(node, std::move(*entry));
   }
-  std::optional<AttrsEntry> stored;
   if (attrs_.Cached(node)) {
     auto cached = attrs_.Get(reader_, node);
     if (!cached.ok()) return cached.status();
-    if (*cached != nullptr) stored = **cached;
-  } else {
-    // A candidate's stored attributes are read for their prepared form and
-    // blocks, which known_ keeps decoded: caching the whole entry in attrs_
-    // as well spent most of the writer's byte budget on candidates read
-    // once. Not in attrs_ means not changed by a write still in flight
-    // (object_table.h keeps those until they are durable), so the store has it.
-    auto raw = reader_.Get(Cf::kAttrs, node);
-    if (!raw.ok()) return raw.status();
-    if (raw->has_value()) {
-      stored.emplace();
-      if (!AttrsEntry::Decode(**raw, *stored)) return Status::Internal("corrupt value in attrs");
-    }
+    if (*cached == nullptr) return PreparedCache::Ptr();
+    auto entry = PreparedEntryOf(lookup_key_, **cached);
+    if (!entry.ok()) return entry.status();
+    return known_->Insert(node, std::move(*entry));
   }
-  if (!stored) return PreparedCache::Ptr();
-  auto entry = PreparedEntryOf(lookup_key_, std::move(*stored));
+  // A candidate's stored attributes are read for their prepared form and
+  // blocks, which known_ keeps decoded: caching the whole entry in attrs_
+  // as well spent most of the writer's byte budget on candidates read
+  // once. Not in attrs_ means not changed by a write still in flight
+  // (object_table.h keeps those until they are durable), so the store has it.
+  auto entry = ReadPreparedEntry(reader_, lookup_key_, node);
   if (!entry.ok()) return entry.status();
-  return known_->Insert(node, std::move(*entry));
+  if (!*entry) return PreparedCache::Ptr();
+  return known_->Insert(node, std::move(**entry));
 }
 
 Result<BlockInfo> Resolver::BlockOf(const std::string& block, const Plan& plan) {
