@@ -6,6 +6,7 @@
 #include <lz4.h>
 #include <zlib.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -42,10 +43,6 @@ struct MacCtxDeleter {
   void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
 };
 
-EVP_CIPHER_CTX* ThreadCipherCtx() {
-  thread_local std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter> ctx(EVP_CIPHER_CTX_new());
-  return ctx.get();
-}
 EVP_MD_CTX* ThreadMdCtx() {
   thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   return ctx.get();
@@ -56,6 +53,55 @@ uint8_t* U8(std::string& s) { return reinterpret_cast<uint8_t*>(s.data()); }
 
 void Check(int ok, const char* what) {
   if (ok != 1) throw std::runtime_error(std::string("openssl: ") + what);
+}
+
+// One AES-256-GCM context per thread and direction, keyed once: setting the
+// key expands its schedule, which was a sixth of every Seal; a message then
+// only sets its nonce. Re-keyed when another Sealer's key comes along.
+class KeyedGcm {
+ public:
+  explicit KeyedGcm(bool encrypt) : encrypt_(encrypt), ctx_(EVP_CIPHER_CTX_new()) {}
+  // The context, initialised for `key` and `nonce`; false when OpenSSL fails.
+  EVP_CIPHER_CTX* Begin(const Key256& key, const uint8_t* nonce) {
+    const bool rekey = !keyed_ || key != key_;
+    const EVP_CIPHER* cipher = rekey ? AesGcm() : nullptr;
+    const uint8_t* k = rekey ? key.data() : nullptr;
+    const int ok = encrypt_ ? EVP_EncryptInit_ex2(ctx_.get(), cipher, k, nonce, nullptr)
+                            : EVP_DecryptInit_ex2(ctx_.get(), cipher, k, nonce, nullptr);
+    keyed_ = ok == 1;
+    if (keyed_) key_ = key;
+    return keyed_ ? ctx_.get() : nullptr;
+  }
+
+ private:
+  bool encrypt_;
+  std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter> ctx_;
+  bool keyed_ = false;
+  Key256 key_{};
+};
+
+KeyedGcm& ThreadGcm(bool encrypt) {
+  thread_local KeyedGcm seal(true), open(false);
+  return encrypt ? seal : open;
+}
+
+// Random nonces, drawn from the DRBG a few hundred at a time: one
+// RAND_bytes call per message cost more than the encryption of a profile.
+// Every nonce is still 96 fresh random bits (none is derived from another),
+// so the bound on repeats under one key is that of random nonces.
+void FreshNonce(uint8_t* out) {
+  constexpr std::size_t kPool = kNonceLen * 256;
+  thread_local std::array<uint8_t, kPool> pool;
+  thread_local std::size_t used = kPool;
+  if (used == kPool) {
+    Check(RAND_bytes(pool.data(), static_cast<int>(kPool)), "nonce");
+    used = 0;
+  }
+  std::memcpy(out, pool.data() + used, kNonceLen);
+  // Used bytes are wiped: a nonce is public, but a copy that outlives its
+  // use is one more thing to reason about.
+  std::memset(pool.data() + used, 0, kNonceLen);
+  used += kNonceLen;
 }
 
 // zlib (values older builds compressed) is read with a stream reused per
@@ -239,9 +285,9 @@ std::string Sealer::Seal(std::string_view plaintext, std::string_view aad) const
   out.resize(2 + kNonceLen + plaintext.size() + kTagLen);
   out[0] = static_cast<char>(kSealVersion);
   out[1] = static_cast<char>(flags);
-  Check(RAND_bytes(U8(out) + 2, kNonceLen), "nonce");
-  EVP_CIPHER_CTX* ctx = ThreadCipherCtx();
-  Check(EVP_EncryptInit_ex2(ctx, AesGcm(), key_.data(), U8(out) + 2, nullptr), "enc init");
+  FreshNonce(U8(out) + 2);
+  EVP_CIPHER_CTX* ctx = ThreadGcm(true).Begin(key_, U8(out) + 2);
+  Check(ctx != nullptr ? 1 : 0, "enc init");
   int len = 0;
   if (!aad.empty())
     Check(EVP_EncryptUpdate(ctx, nullptr, &len, U8(aad), static_cast<int>(aad.size())), "aad");
@@ -263,8 +309,8 @@ std::optional<std::string> Sealer::Open(std::string_view sealed, std::string_vie
     const uint8_t* nonce = U8(sealed) + 2;
     const uint8_t* ct = nonce + kNonceLen;
     plain.resize(ct_len);
-    EVP_CIPHER_CTX* ctx = ThreadCipherCtx();
-    if (EVP_DecryptInit_ex2(ctx, AesGcm(), key_.data(), nonce, nullptr) != 1) return std::nullopt;
+    EVP_CIPHER_CTX* ctx = ThreadGcm(false).Begin(key_, nonce);
+    if (ctx == nullptr) return std::nullopt;
     int len = 0;
     if (!aad.empty() &&
         EVP_DecryptUpdate(ctx, nullptr, &len, U8(aad), static_cast<int>(aad.size())) != 1)

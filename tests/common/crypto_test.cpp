@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 namespace seam {
 namespace {
 
@@ -37,6 +40,29 @@ TEST(Crypto, SealRoundTripAndTamper) {
   EXPECT_FALSE(other.Open(sealer.Seal("x", "k"), "k").has_value()) << "wrong key";
 }
 
+
+// Nonces come from a per-thread pool of random bytes and each thread keeps
+// its key schedule: sealing many values (past several pool refills) must
+// never repeat a nonce, and two keys used in turn on one thread must each
+// seal and open only their own values, also right after a failed open.
+TEST(Crypto, SealNoncesNeverRepeatAndKeysInTurnStayApart) {
+  Sealer a(TestKey(1), true), b(TestKey(2), true);
+  std::set<std::string> nonces;
+  constexpr int kSeals = 5000;  // ~20 pool refills
+  for (int i = 0; i < kSeals; ++i) {
+    const std::string value = "value-" + std::to_string(i);
+    Sealer& mine = i % 2 == 0 ? a : b;
+    Sealer& theirs = i % 2 == 0 ? b : a;
+    const std::string sealed = mine.Seal(value, "k");
+    ASSERT_GT(sealed.size(), 14u);
+    nonces.insert(sealed.substr(2, 12));
+    ASSERT_FALSE(theirs.Open(sealed, "k").has_value()) << i;
+    auto opened = mine.Open(sealed, "k");
+    ASSERT_TRUE(opened.has_value()) << i;
+    ASSERT_EQ(*opened, value);
+  }
+  EXPECT_EQ(nonces.size(), static_cast<std::size_t>(kSeals));
+}
 TEST(Crypto, SealWithoutEncryptionKeepsPlaintextVisible) {
   Sealer sealer(TestKey(7), false);
   std::string sealed = sealer.Seal("jane@example.com", "k");
