@@ -286,13 +286,14 @@ Batch::Batch(Store& store) : store_(store) {}
 
 Batch::~Batch() = default;
 
-void Batch::Put(Cf cf, std::string_view key, std::string_view value) {
-  PutSealed(cf, key, store_.SealFor(cf, key, value));
+void Batch::Put(Cf cf, std::string_view key, std::string value) {
+  if (CfIsSealed(cf)) value = store_.SealFor(cf, key, value);
+  PutSealed(cf, key, std::move(value));
 }
 
-void Batch::PutSealed(Cf cf, std::string_view key, std::string_view sealed) {
+void Batch::PutSealed(Cf cf, std::string_view key, std::string sealed) {
   bytes_ += key.size() + sealed.size();
-  ops_.push_back({cf, std::string(key), std::string(sealed), false});
+  ops_.push_back({cf, std::string(key), std::move(sealed), false});
 }
 
 void Batch::Delete(Cf cf, std::string_view key) {

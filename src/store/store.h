@@ -98,10 +98,12 @@ class Batch {
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
 
-  // Seals the value when `cf` is a sealed family.
-  void Put(Cf cf, std::string_view key, std::string_view value);
+  // Seals the value when `cf` is a sealed family. Values are taken by value
+  // and moved in: a group writes every changed object, and copying each one
+  // twice on the way into the batch showed in the writer's profile.
+  void Put(Cf cf, std::string_view key, std::string value);
   // A value already sealed for (cf, key) by Store::SealFor (on another thread).
-  void PutSealed(Cf cf, std::string_view key, std::string_view sealed);
+  void PutSealed(Cf cf, std::string_view key, std::string sealed);
   void Delete(Cf cf, std::string_view key);
 
   std::size_t count() const;
