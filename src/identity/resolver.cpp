@@ -81,14 +81,12 @@ class Resolver::Source {
   }
   Result<uint64_t> BlockCount(const std::string& block) { return r_.CountOf(block, p_); }
   Result<std::optional<NodeDecisions>> Decisions(const std::string& node) {
-    if (auto it = p_.decisions.find(node); it != p_.decisions.end()) return std::optional<NodeDecisions>(it->second);
-    auto d = r_.decisions_.Get(r_.reader_, node);
+    auto d = r_.DecisionsIn(node, p_);
     if (!d.ok()) return d.status();
     return *d ? std::optional<NodeDecisions>(**d) : std::nullopt;
   }
   Result<std::optional<NodeGuard>> Guard(const std::string& node) {
-    if (auto it = p_.guards.find(node); it != p_.guards.end()) return std::optional<NodeGuard>(it->second);
-    auto g = r_.guards_.Get(r_.reader_, node);
+    auto g = r_.GuardIn(node, p_);
     if (!g.ok()) return g.status();
     return *g ? std::optional<NodeGuard>(**g) : std::nullopt;
   }
@@ -194,6 +192,16 @@ Result<PreparedCache::Ptr> Resolver::KnownOf(const std::string& node, const Plan
   if (!entry.ok()) return entry.status();
   if (!*entry) return PreparedCache::Ptr();
   return known_->Insert(node, std::move(**entry));
+}
+
+Result<const NodeGuard*> Resolver::GuardIn(const std::string& node, const Plan& plan) {
+  if (auto it = plan.guards.find(node); it != plan.guards.end()) return &it->second;
+  return guards_.Get(reader_, node);
+}
+
+Result<const NodeDecisions*> Resolver::DecisionsIn(const std::string& node, const Plan& plan) {
+  if (auto it = plan.decisions.find(node); it != plan.decisions.end()) return &it->second;
+  return decisions_.Get(reader_, node);
 }
 
 Result<BlockInfo> Resolver::BlockOf(const std::string& block, const Plan& plan) {
@@ -924,15 +932,15 @@ Status Resolver::PlanRegion(Plan& p, const std::vector<std::string>& start, bool
     auto gather = [&](const std::vector<std::string>& nodes, bool grow_ring) -> Result<bool> {
       std::vector<std::string> found;
       for (const auto& n : nodes) {
-        auto guard = src.Guard(n);
+        auto guard = GuardIn(n, p);
         if (!guard.ok()) return guard.status();
         // A quarantined value links nothing and its sigs are not walked,
         // as in the whole-component walk (component.h).
-        const bool quarantined = *guard && (*guard)->quarantined && !(*guard)->released;
+        const bool quarantined = *guard != nullptr && (*guard)->quarantined && !(*guard)->released;
         if (quarantined) in.quarantined.insert(n);
-        auto decisions = src.Decisions(n);
+        auto decisions = DecisionsIn(n, p);
         if (!decisions.ok()) return decisions.status();
-        if (*decisions && !(*decisions)->decisions.empty()) return false;
+        if (*decisions != nullptr && !(*decisions)->decisions.empty()) return false;
         if (NodeKeyType(n) == kAttrsType) {
           auto prepared = src.Prepared(n);
           if (!prepared.ok()) return prepared.status();

@@ -257,6 +257,11 @@ class Resolver {
   // Prepared attributes and hashed blocks of attribute nodes (immutable per
   // node): preparing (ICU transliteration) costs more than scoring.
   Result<PreparedCache::Ptr> KnownOf(const std::string& attrs_node, const Plan* plan);
+  // A node's guard and decisions as this plan leaves them, without a copy
+  // (a guard holds up to the fan-out threshold's person keys): nullptr when
+  // none. Valid until Commit or Abort.
+  Result<const NodeGuard*> GuardIn(const std::string& node, const Plan& plan);
+  Result<const NodeDecisions*> DecisionsIn(const std::string& node, const Plan& plan);
   std::shared_ptr<PreparedCache> known_;
   std::function<void()> store_barrier_;
   ShapeCounts shape_counts_;

@@ -8,7 +8,9 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 
+#include "common/string_hash.h"
 #include "identity/resolver.h"
 #include "profile/stats.h"
 #include "seam/record.h"
@@ -68,7 +70,8 @@ class ProfileWriter {
   store::LiveReader reader_;
   Survivorship rules_;
   store::ObjectTable<Stats> profiles_;
-  std::set<std::string> touched_sigs_;
+  // Sigs that took a record in this group (order never matters: a lookup set).
+  std::unordered_set<std::string, StringHash, std::equal_to<>> touched_sigs_;
   std::function<void()> store_barrier_;
   // Set by Prepare for the following Apply.
   struct Pending {
