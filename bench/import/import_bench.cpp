@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -67,6 +68,42 @@ uint64_t RssBytes(pid_t pid) {
   while (std::getline(in, line))
     if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
   return 0;
+}
+
+// CPU seconds (user + system) from a /proc stat line: fields 14 and 15,
+// counted after the command name, which may hold spaces.
+double StatCpuSeconds(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(line.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i >= 14) ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The server's CPU seconds, all threads and its writer thread alone: on a
+// shared machine CPU per row moves less than wall time, and the writer is
+// the one stage that cannot use a second core.
+struct CpuTimes {
+  double process = 0, writer = 0;
+};
+CpuTimes ServerCpu(pid_t pid) {
+  CpuTimes t;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  t.process = StatCpuSeconds(proc + "/stat");
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator(proc + "/task", ec)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name == "seam-writer") t.writer += StatCpuSeconds((task.path() / "stat").string());
+  }
+  return t;
 }
 
 // `kind` "pos": a POS export of `rows` rows from rows/50 persons;
@@ -136,6 +173,7 @@ double Bare(const std::string& file, const fs::path& dir, uint64_t* rows_out) {
 
 struct SeamRun {
   double seconds = 0;
+  CpuTimes cpu;  // during the import
   uint64_t idle_rss = 0, peak_rss = 0;
   nlohmann::json report;
 };
@@ -189,6 +227,7 @@ SeamRun Seam(const std::string& seam, const std::string& file, const fs::path& d
   const uint64_t size = fs::file_size(file);
   std::string head = "POST /v1/imports/" + kind + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + std::string(kWrite) +
                      "\r\nContent-Type: text/csv\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n";
+  const CpuTimes cpu_before = ServerCpu(pid);
   auto start = Clock::now();
   asio::write(socket, asio::buffer(head));
   ForEachPiece(file, [&](std::string_view piece) { asio::write(socket, asio::buffer(piece.data(), piece.size())); });
@@ -204,6 +243,8 @@ SeamRun Seam(const std::string& seam, const std::string& file, const fs::path& d
       break;
   }
   run.seconds = Since(start);
+  const CpuTimes cpu_after = ServerCpu(pid);
+  run.cpu = {cpu_after.process - cpu_before.process, cpu_after.writer - cpu_before.writer};
   done = true;
   sampler.join();
   const auto body = answer.find("\r\n\r\n");
@@ -262,11 +303,15 @@ int main(int argc, char** argv) {
                     {"seam_seconds", s.seconds},
                     {"idle_rss_mb", static_cast<double>(s.idle_rss) / 1048576.0},
                     {"peak_rss_mb", static_cast<double>(s.peak_rss) / 1048576.0},
+                    {"server_cpu_seconds", s.cpu.process},
+                    {"writer_cpu_seconds", s.cpu.writer},
                     {"report", s.report}});
     if (!json)
-      std::printf("run %d: bare %.0f rows/s, seam %.0f rows/s (%.1f us/row, ratio %.3f), RSS idle %.0f MB peak %.0f MB, report: "
+      std::printf("run %d: bare %.0f rows/s, seam %.0f rows/s (%.1f us/row, ratio %.3f), server CPU %.1f us/row (writer %.1f), "
+                  "RSS idle %.0f MB peak %.0f MB, report: "
                   "rows %s accepted %s rejected %s anonymous %s records %s profiles %s\n",
                   r + 1, bare_rate.back(), seam_rate.back(), 1e6 / seam_rate.back(), seam_rate.back() / bare_rate.back(),
+                  1e6 * s.cpu.process / accepted, 1e6 * s.cpu.writer / accepted,
                   static_cast<double>(s.idle_rss) / 1048576.0, static_cast<double>(s.peak_rss) / 1048576.0,
                   s.report.value("rows", nlohmann::json(0)).dump().c_str(),
                   s.report.value("accepted", nlohmann::json(0)).dump().c_str(),
