@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
 #include <tuple>
 
 namespace seam::identity {
@@ -89,10 +92,15 @@ Partition ClusterComponent(const ComponentInput& input, const LinkPolicy& policy
   for (auto* s : sigs) nodes.insert(nodes.end(), s->info.nodes.begin(), s->info.nodes.end());
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  // Hashed: node keys share long type prefixes, and a binary search over
+  // them per node of every sig was a large part of re-partitioning a region.
+  std::unordered_map<std::string_view, std::size_t> position;
+  position.reserve(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) position.emplace(nodes[i], i);
   auto index_of = [&](const std::string& key) -> std::optional<std::size_t> {
-    auto it = std::lower_bound(nodes.begin(), nodes.end(), key);
-    if (it == nodes.end() || *it != key) return std::nullopt;
-    return static_cast<std::size_t>(it - nodes.begin());
+    auto it = position.find(key);
+    if (it == position.end()) return std::nullopt;
+    return it->second;
   };
   std::vector<std::string> type_names;
   std::vector<int> type_of(nodes.size());
@@ -158,8 +166,12 @@ Partition ClusterComponent(const ComponentInput& input, const LinkPolicy& policy
     }
     return "";
   };
-  auto consider = [&](Link link, std::size_t a, std::size_t b, bool limits, bool admission) {
+  // `make` builds the link only when it is decided: most links of a
+  // component join nodes already in one set, and copying their keys for
+  // nothing was most of the time spent here.
+  auto consider = [&](const auto& make, std::size_t a, std::size_t b, bool limits, bool admission) {
     if (sets.Find(a) == sets.Find(b)) return;
+    Link link = make();
     link.reason = guard(a, b, limits, admission);
     if (link.reason.empty()) {
       sets.Union(a, b);
@@ -177,7 +189,8 @@ Partition ClusterComponent(const ComponentInput& input, const LinkPolicy& policy
       if (ia && ib) merges.emplace_back(std::min(*ia, *ib), std::max(*ia, *ib));
     }
     std::sort(merges.begin(), merges.end());
-    for (auto [a, b] : merges) consider({LinkKind::kManual, nodes[a], nodes[b], "", 0, 0, ""}, a, b, false, false);
+    for (auto [a, b] : merges)
+      consider([&] { return Link{LinkKind::kManual, nodes[a], nodes[b], "", 0, 0, ""}; }, a, b, false, false);
   }
   // 2. Alias links: the client's explicit statement, exempt from limits.
   for (auto* s : sigs) {
@@ -185,7 +198,9 @@ Partition ClusterComponent(const ComponentInput& input, const LinkPolicy& policy
     const std::size_t first = *index_of(s->info.nodes.front());
     for (const auto& n : s->info.nodes) {
       const std::size_t j = *index_of(n);
-      if (j != first) consider({LinkKind::kAlias, nodes[j], nodes[first], s->id, 0, 0, ""}, j, first, false, false);
+      if (j != first)
+        consider([&] { return Link{LinkKind::kAlias, nodes[j], nodes[first], s->id, 0, 0, ""}; }, j, first, false,
+                 false);
     }
   }
   // 3. Links through shared identifiers, as (joining node, the record's
@@ -217,8 +232,8 @@ Partition ClusterComponent(const ComponentInput& input, const LinkPolicy& policy
   });
   for (const auto& link : links) {
     const std::size_t before = out.refusals.size();
-    consider({LinkKind::kIdentifier, nodes[link.join], nodes[link.anchor], *link.sig, 0, 0, ""}, link.join,
-             link.anchor, true, false);
+    consider([&] { return Link{LinkKind::kIdentifier, nodes[link.join], nodes[link.anchor], *link.sig, 0, 0, ""}; },
+             link.join, link.anchor, true, false);
     if (out.refusals.size() > before)
       out.refused.push_back({*link.sig, nodes[link.anchor], nodes[link.join], out.refusals.back().reason});
   }
@@ -233,7 +248,8 @@ Partition ClusterComponent(const ComponentInput& input, const LinkPolicy& policy
     for (const ProbLink* l : prob) {
       auto ia = index_of(l->a), ib = index_of(l->b);
       if (!ia || !ib) continue;
-      consider({LinkKind::kProbabilistic, l->a, l->b, "", l->total, l->probability, ""}, *ia, *ib, true, true);
+      consider([&] { return Link{LinkKind::kProbabilistic, l->a, l->b, "", l->total, l->probability, ""}; }, *ia, *ib,
+               true, true);
     }
   }
 
