@@ -151,7 +151,8 @@ Resolver::Resolver(store::Store& store, LinkPolicy policy, const Key256& lookup_
       sigs_(Cf::kSigs, store.object_cache()),
       clusters_(Cf::kClusters, store.object_cache()),
       node_profile_(Cf::kNodeProfile, store.object_cache()),
-      records_(Cf::kRecords, store.object_cache()),
+      // Each import record is looked up once and written once.
+      records_(Cf::kRecords, store.object_cache(), store::Retention::kGroup),
       attrs_(Cf::kAttrs, store.object_cache()),
       blocks_(Cf::kBlockCounts, store.object_cache()),
       adjacency_(Cf::kNodeSigs, store.object_cache()),

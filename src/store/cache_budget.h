@@ -81,6 +81,14 @@ class CacheBudget {
     release_.Release(std::move(evicted));
   }
 
+  // Objects an owner dropped by itself (not through Trim), destroyed on the
+  // budget's thread like evicted ones.
+  void Release(std::unique_ptr<Released> dropped) {
+    if (!dropped) return;
+    std::vector<std::unique_ptr<Released>> one;
+    one.push_back(std::move(dropped));
+    release_.Release(std::move(one));
+  }
   std::size_t used_bytes() const { return used_; }
   std::size_t limit_bytes() const { return limit_; }
   std::size_t entries() const { return lru_.size(); }

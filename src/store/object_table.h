@@ -12,6 +12,13 @@
 // A batch written in the background takes MarkClean at once and Trim after.
 // Pointers returned by Get and Mutable stay valid until Commit or Abort.
 // Not thread-safe: owned by the writer thread.
+//
+// A table of write-once objects (Retention::kGroup) keeps them only for the
+// group that reads or writes them and until that group's batch is durable:
+// an import's receipts are each looked up once and written once, and kept
+// as clean entries they filled the shared budget (a third of the writer's
+// heap at 500k POS rows) and pushed out the profiles and sigs that are read
+// again.
 #pragma once
 
 #include <cstddef>
@@ -31,17 +38,23 @@
 namespace seam::store {
 
 // T needs `std::string Encode() const` and `static bool Decode(std::string_view, T&)`.
+enum class Retention {
+  kCache,  // clean objects stay cached between groups, within the budget
+  kGroup,  // dropped once their group's batch is durable (write-once data)
+};
+
 template <typename T>
 class ObjectTable final : public CacheBudget::Owner {
  public:
   // Clean objects stay cached between groups within `budget`, shared with
   // the other tables (cache_budget.h); `budget` must outlive the table.
-  ObjectTable(Cf cf, CacheBudget& budget) : cf_(cf), budget_(budget) {}
+  ObjectTable(Cf cf, CacheBudget& budget, Retention retention = Retention::kCache)
+      : cf_(cf), budget_(budget), retention_(retention) {}
   ObjectTable(const ObjectTable&) = delete;
   ObjectTable& operator=(const ObjectTable&) = delete;
   ~ObjectTable() {
     for (auto& [key, e] : map_)
-      if (!e.dirty) budget_.Remove(e.lru);
+      if (!e.dirty && !e.transient) budget_.Remove(e.lru);
   }
 
   // The object under `key`, or nullptr when there is none.
@@ -90,13 +103,26 @@ class ObjectTable final : public CacheBudget::Owner {
   void MarkClean() {
     for (Entry* e : dirty_) {
       e->dirty = false;
-      e->lru = budget_.Add(this, e, Charge(*e));
+      if (retention_ == Retention::kGroup)
+        Transient(*e);
+      else
+        e->lru = budget_.Add(this, e, Charge(*e));
     }
     dirty_.clear();
   }
   // Evicts least recently used clean objects of every table sharing the
-  // budget until it fits.
-  void Trim() { budget_.Trim(); }
+  // budget until it fits, and drops a kGroup table's clean objects.
+  void Trim() {
+    for (const auto& key : transient_) {
+      auto it = map_.find(key);
+      if (it == map_.end() || !it->second.transient || it->second.dirty) continue;
+      if (!evicted_) evicted_ = std::make_unique<Evicted>();
+      evicted_->nodes.push_back(map_.extract(it));  // freed off the writer, as evicted objects are
+    }
+    transient_.clear();
+    budget_.Release(TakeEvicted());
+    budget_.Trim();
+  }
 
   // The batch was not written: forget every change (the next Get reloads).
   void Abort() {
@@ -112,8 +138,9 @@ class ObjectTable final : public CacheBudget::Owner {
     std::optional<T> value;  // nullopt: absent (or erased in this group)
     const std::string* key = nullptr;  // the map's own key (node-based: stable)
     bool dirty = false;
+    bool transient = false;         // clean in a kGroup table: not in the budget, dropped at Trim
     std::size_t encoded_bytes = 0;  // of the value as stored
-    CacheBudget::Handle lru;        // valid when clean
+    CacheBudget::Handle lru;        // valid when clean and not transient
   };
 
   // The estimated memory of a cached entry: decoded objects (strings,
@@ -147,7 +174,7 @@ class ObjectTable final : public CacheBudget::Owner {
   Result<Entry*> Load(Reader& reader, std::string_view key) {
     auto it = map_.find(key);
     if (it != map_.end()) {
-      if (!it->second.dirty) budget_.Touch(it->second.lru);  // most recent
+      if (!it->second.dirty && !it->second.transient) budget_.Touch(it->second.lru);  // most recent
       return &it->second;
     }
     auto raw = reader.Get(cf_, key);
@@ -160,8 +187,18 @@ class ObjectTable final : public CacheBudget::Owner {
       e.encoded_bytes = (*raw)->size();
     }
     Entry& in = Insert(key, std::move(e));
-    in.lru = budget_.Add(this, &in, Charge(in));
+    if (retention_ == Retention::kGroup)
+      Transient(in);
+    else
+      in.lru = budget_.Add(this, &in, Charge(in));
     return &in;
+  }
+
+  // Keys, not pointers: an entry may be listed twice (loaded, then written
+  // after a Trim that had to keep it dirty) or erased by Abort before Trim.
+  void Transient(Entry& e) {
+    transient_.push_back(*e.key);
+    e.transient = true;
   }
 
   Entry& Touched(std::string_view key) {
@@ -172,7 +209,7 @@ class ObjectTable final : public CacheBudget::Owner {
     } else {
       e = &it->second;
       if (e->dirty) return *e;
-      budget_.Remove(e->lru);
+      if (!e->transient) budget_.Remove(e->lru);
     }
     e->dirty = true;
     dirty_.push_back(e);
@@ -181,7 +218,9 @@ class ObjectTable final : public CacheBudget::Owner {
 
   Cf cf_;
   CacheBudget& budget_;
+  Retention retention_;
   Map map_;
+  std::vector<std::string> transient_;  // kGroup: keys of entries to drop at Trim
   std::vector<Entry*> dirty_;  // entries changed since the last Commit
   std::unique_ptr<Evicted> evicted_;  // taken out by Evict, not yet handed over
 };

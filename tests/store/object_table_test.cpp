@@ -123,5 +123,61 @@ TEST_F(SharedBudget, TablesEvictEachOthersLeastRecentlyUsedObjects) {
   EXPECT_EQ(store_->object_cache().entries(), sigs.cached());
 }
 
+// Write-once objects (an import's receipts) are kept for their group only:
+// they never take budget from objects that are read again, they stay
+// readable (from memory) until their batch is durable, and after that they
+// come back from the store.
+TEST_F(SharedBudget, GroupRetainedObjectsAreDroppedOnceTheirBatchIsDurable) {
+  ObjectTable<Blob> sigs(Cf::kSigs, store_->object_cache());
+  ObjectTable<Blob> records(Cf::kRecords, store_->object_cache(), Retention::kGroup);
+  Fill(sigs, "s", 10);
+  const std::size_t charged = store_->object_cache().used_bytes();
+  LiveReader reader(*store_);
+
+  // The writer's background-commit order: plan, flush, MarkClean, hand the
+  // batch over; the next group plans (reading the flushed objects) before
+  // the batch is durable, then Trim.
+  Batch batch(*store_);
+  for (int i = 0; i < 20; ++i) {
+    const std::string key = "r" + std::to_string(i);
+    ASSERT_TRUE(records.Get(reader, key).ok());
+    records.Put(key, Blob{Value(i)});
+  }
+  records.Flush(batch);
+  records.MarkClean();
+  EXPECT_EQ(store_->object_cache().used_bytes(), charged) << "a group-retained object is never charged";
+  auto in_flight = records.Get(reader, "r3");
+  ASSERT_TRUE(in_flight.ok());
+  ASSERT_NE(*in_flight, nullptr) << "readable while its batch is in flight, though not yet in the store";
+  EXPECT_EQ((*in_flight)->bytes, Value(3));
+  // r5 is written again by the next group before the Trim: it must survive
+  // that Trim dirty, and still be dropped at the one after its own write.
+  records.Put("r5", Blob{"again"});
+  ASSERT_TRUE(batch.Commit(false).ok());
+  records.Trim();
+  EXPECT_EQ(records.cached(), 1u) << "only the object changed since is kept";
+  EXPECT_TRUE(records.Cached("r5"));
+  Batch second(*store_);
+  records.Flush(second);
+  records.MarkClean();
+  ASSERT_TRUE(second.Commit(false).ok());
+  records.Trim();
+  EXPECT_EQ(records.cached(), 0u);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(sigs.Cached("s" + std::to_string(i))) << i;
+
+  for (int i : {0, 5, 19}) {
+    auto got = records.Get(reader, "r" + std::to_string(i));
+    ASSERT_TRUE(got.ok());
+    ASSERT_NE(*got, nullptr) << i;
+    EXPECT_EQ((*got)->bytes, i == 5 ? std::string("again") : Value(i));
+  }
+  auto missing = records.Get(reader, "r-none");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(*missing, nullptr);
+  records.Trim();
+  EXPECT_EQ(records.cached(), 0u) << "looked-up objects go too, found or not";
+  EXPECT_EQ(store_->object_cache().used_bytes(), charged);
+}
+
 }  // namespace
 }  // namespace seam::store
