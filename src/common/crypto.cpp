@@ -61,7 +61,7 @@ void Check(int ok, const char* what) {
 class KeyedGcm {
  public:
   explicit KeyedGcm(bool encrypt) : encrypt_(encrypt), ctx_(EVP_CIPHER_CTX_new()) {}
-  // The context, initialised for `key` and `nonce`; false when OpenSSL fails.
+  // The context, initialised for `key` and `nonce`; nullptr when OpenSSL fails.
   EVP_CIPHER_CTX* Begin(const Key256& key, const uint8_t* nonce) {
     const bool rekey = !keyed_ || key != key_;
     const EVP_CIPHER* cipher = rekey ? AesGcm() : nullptr;
