@@ -114,9 +114,7 @@ class ObjectTable final : public CacheBudget::Owner {
   void Trim() {
     for (const auto& key : transient_) {
       auto it = map_.find(key);
-      if (it == map_.end() || !it->second.transient || it->second.dirty) continue;
-      if (!evicted_) evicted_ = std::make_unique<Evicted>();
-      evicted_->nodes.push_back(map_.extract(it));  // freed off the writer, as evicted objects are
+      if (it != map_.end() && it->second.transient && !it->second.dirty) TakeOut(it);
     }
     transient_.clear();
     budget_.Release(TakeEvicted());
@@ -157,10 +155,13 @@ class ObjectTable final : public CacheBudget::Owner {
   };
 
   void Evict(void* entry) override {
-    if (auto it = map_.find(*static_cast<Entry*>(entry)->key); it != map_.end()) {
-      if (!evicted_) evicted_ = std::make_unique<Evicted>();
-      evicted_->nodes.push_back(map_.extract(it));
-    }
+    if (auto it = map_.find(*static_cast<Entry*>(entry)->key); it != map_.end()) TakeOut(it);
+  }
+  // Out of the map, kept alive until handed to the budget's thread (freed
+  // off the writer).
+  void TakeOut(typename Map::iterator it) {
+    if (!evicted_) evicted_ = std::make_unique<Evicted>();
+    evicted_->nodes.push_back(map_.extract(it));
   }
   std::unique_ptr<CacheBudget::Released> TakeEvicted() override { return std::move(evicted_); }
 
